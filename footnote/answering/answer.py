@@ -1,0 +1,37 @@
+"""Answer and Citation: their fields are the JSON contract of `ask --json` (keys are never renamed)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    source: str  # article path relative to seeds/
+    title: str
+    date: str | None
+    sentence: int  # 0-based sentence number in the article
+    start: int  # article_text[start:end] == text
+    end: int
+    text: str
+    score: float
+    line: int = 1  # 1-based line of `start` in the article file, for `path:line`
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    answer: str
+    found: bool
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    # On a refusal: the closest article looked at, so the asker knows where the articles stop.
+    closest: str | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,96 @@
+"""The catalog: every indexed article's title, date, file stamp and sentences, kept beside the vectors.
+
+It is the index's source of truth for text and offsets, written atomically after each batch so a kill
+never leaves it half-written, and it tells `ask` whether seeds/ changed since the last index run."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from footnote.corpus import Article, Sentence
+
+CATALOG_VERSION = 1
+
+
+class IndexCorrupt(RuntimeError):
+    """index/ cannot be read or was written by another version; the message says what to do."""
+
+
+@dataclass(slots=True)
+class Entry:
+    source: str
+    title: str
+    date: str | None
+    digest: str
+    stamp: list[int]  # [mtime_ns, size] of the file when indexed: a cheap staleness check
+    sentences: list[Sentence]
+
+    @classmethod
+    def from_article(cls, article: Article, stamp: list[int]) -> "Entry":
+        return cls(article.source, article.title, article.date, article.digest, stamp, list(article.sentences))
+
+
+@dataclass
+class Catalog:
+    path: Path
+    embed_model: str = ""
+    entries: dict[str, Entry] = field(default_factory=dict)
+    indexed_at: float = 0.0
+    # Files that could not be read, with their stamps: not retried (nor stale) until they change.
+    failed: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, index_dir: Path, embed_model: str) -> "Catalog":
+        """The catalog under index_dir; empty when none exists yet. Raises IndexCorrupt when unreadable."""
+        path = index_dir / "catalog.json"
+        if not path.exists():
+            return cls(path, embed_model)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("version") != CATALOG_VERSION:
+                raise IndexCorrupt(
+                    f"{path} is from another Footnote version ({raw.get('version')}): "
+                    "run `python bot.py index --rebuild`"
+                )
+            entries = {
+                src: Entry(src, e["title"], e["date"], e["digest"], e["stamp"],
+                           [Sentence(*row) for row in e["sentences"]])
+                for src, e in raw["entries"].items()
+            }
+            return cls(path, raw.get("embed_model", ""), entries, raw.get("indexed_at", 0.0), raw.get("failed", {}))
+        except IndexCorrupt:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorrupt(f"{path} is unreadable ({exc.__class__.__name__}): run `python bot.py index --rebuild`") from exc
+
+    def save(self) -> None:
+        """Write atomically: a temp file in the same folder, fsync, then os.replace."""
+        payload = {
+            "version": CATALOG_VERSION,
+            "embed_model": self.embed_model,
+            "indexed_at": self.indexed_at,
+            "failed": self.failed,
+            "entries": {
+                src: {"title": e.title, "date": e.date, "digest": e.digest, "stamp": e.stamp,
+                      "sentences": [[s.n, s.start, s.end, s.text, s.line] for s in e.sentences]}
+                for src, e in self.entries.items()
+            },
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalog-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @property
+    def sentence_count(self) -> int:
+        return sum(len(e.sentences) for e in self.entries.values())

@@ -1,0 +1,106 @@
+"""aiohttp /healthz (process alive, index readable) and /readyz (gateway up, index loaded), JSON bodies.
+
+Used by the container's HEALTHCHECK and by orchestrators. It never imports discord: the bot hands in
+`is_ready`, a plain callable, so this module works (and is tested) without a gateway."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from typing import Callable
+
+from aiohttp import web
+
+from footnote.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A Chroma server that hangs must not hang the probe too: the orchestrator's own timeout is longer.
+STATUS_TIMEOUT_S = 5.0
+
+
+async def _index_status(engine) -> tuple[dict | None, str | None]:
+    """engine.status() off the event loop, bounded in time: (status, None) or (None, why not)."""
+    try:
+        status = await asyncio.wait_for(asyncio.to_thread(engine.status), STATUS_TIMEOUT_S)
+        return dict(status), None
+    except asyncio.TimeoutError:
+        return None, f"index status took longer than {STATUS_TIMEOUT_S:.0f} s"
+    except Exception as exc:  # IndexUnavailable, IndexCorrupt, OSError: all mean "not healthy"
+        return None, f"{exc.__class__.__name__}: {exc}"
+
+
+def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
+    started = time.time()
+
+    async def healthz(_request: web.Request) -> web.Response:
+        status, error = await _index_status(engine)
+        body = {"ok": error is None, "uptime_s": round(time.time() - started, 1), "index": status}
+        if error:
+            body["error"] = error
+        return web.json_response(body, status=200 if error is None else 503)
+
+    async def readyz(_request: web.Request) -> web.Response:
+        status, error = await _index_status(engine)
+        try:
+            gateway = bool(is_ready())
+        except Exception as exc:  # a broken probe is "not ready", never a 500
+            gateway, error = False, error or f"is_ready failed: {exc}"
+        loaded = status is not None and bool(status.get("indexed_at"))
+        body = {"ready": gateway and loaded, "gateway": gateway, "index_loaded": loaded, "index": status}
+        if error:
+            body["error"] = error
+        elif not loaded:
+            body["error"] = "no index yet: run `python bot.py index`"
+        return web.json_response(body, status=200 if body["ready"] else 503)
+
+    app = web.Application()
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def start_health_server(settings: Settings, engine, is_ready: Callable[[], bool],
+                              host: str = "0.0.0.0") -> web.AppRunner | None:
+    """Serve /healthz and /readyz on settings.health_port; None when the port is 0 (off).
+
+    The caller owns the runner: `await runner.cleanup()` on shutdown. Binds all interfaces by default
+    because in a container the probe may come from outside its network namespace."""
+    if not settings.health_port:
+        return None
+    runner = web.AppRunner(build_app(engine, is_ready), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.health_port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    log.info("health endpoint on http://%s:%d/healthz and /readyz", host, settings.health_port)
+    return runner
+
+
+
+def probe(settings: Settings, path: str = "/healthz", timeout: float = 8.0) -> int:
+    """The container's HEALTHCHECK: 0 when the bot's own endpoint answers 2xx, else 1 (docker's codes)."""
+    import urllib.error
+    import urllib.request
+
+    if not settings.health_port:
+        sys.stderr.write("HEALTH_PORT is 0: the health endpoint is off\n")
+        return 1
+    url = f"http://127.0.0.1:{settings.health_port}{path}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            sys.stderr.write(resp.read(2000).decode("utf-8", "replace") + "\n")
+            return 0
+    except urllib.error.HTTPError as exc:  # 503: alive but not healthy; the body says why
+        sys.stderr.write(f"{url}: {exc.code} {exc.read(2000).decode('utf-8', 'replace')}\n")
+    except OSError as exc:
+        sys.stderr.write(f"{url}: {exc}\n")
+    return 1
+
+
+if __name__ == "__main__":  # python -m footnote.health [/readyz]
+    sys.exit(probe(Settings.from_env(), *(sys.argv[1:2] or ["/healthz"])))

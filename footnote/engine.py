@@ -1,3 +1,210 @@
 """Engine(settings): index(), ask(q) -> Answer, status(); the one door every front end uses."""
 from __future__ import annotations
-# (implementation in progress: see the helper prompts for the contract)
+
+import logging
+import re
+import threading
+import time
+from pathlib import Path
+
+from llama_index.core.schema import QueryBundle
+
+from footnote.answering.answer import Answer, Citation
+from footnote.answering.compose import compose, refusal_text
+from footnote.answering.ranker import load_models
+from footnote.answering.refuse import is_answered, refusal_features
+from footnote.answering.select import SentenceSelector
+from footnote.answering.verify import offsets_hold
+from footnote.catalog import Catalog, IndexCorrupt
+from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
+from footnote.embeddings import build_embedding
+from footnote.gaps import GapLog
+from footnote.indexer import Indexer, IndexReport, Progress, pending_changes
+from footnote.retrieval import HybridRetriever, SentenceTable
+from footnote.settings import Settings
+from footnote.store import IndexUnavailable, get_collections, open_client
+
+log = logging.getLogger(__name__)
+MAX_CITATIONS = 3
+
+
+class Engine:
+    """Owns the model, the store and the in-memory sentence table; thread-safe for ask, serialised index."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._index_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._embed_model = None
+        self._client = None
+        self._table: SentenceTable | None = None
+        self._catalog_stamp: float | None = None
+        self._ranker, self._refuser = load_models()
+        self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
+
+    # -- loading -------------------------------------------------------------------------------
+    @property
+    def embed_model(self):
+        if self._embed_model is None:
+            with self._load_lock:
+                if self._embed_model is None:
+                    self._embed_model = build_embedding(self.settings)
+        return self._embed_model
+
+    def _collections(self):
+        if self._client is None:
+            self._client = open_client(self.settings)
+        try:
+            return get_collections(self._client, self.embed_model.model_name)
+        except Exception as exc:
+            raise IndexUnavailable(f"the index is unavailable ({exc.__class__.__name__}: {exc}): "
+                                   "check the Chroma server or run `python bot.py index`") from exc
+
+    def _catalog_path(self) -> Path:
+        return self.settings.index_dir / "catalog.json"
+
+    def _current_table(self) -> SentenceTable:
+        """The sentence table, reloaded when another process (or /reindex) rewrote the catalog."""
+        path = self._catalog_path()
+        stamp = path.stat().st_mtime_ns if path.exists() else None
+        if self._table is None or stamp != self._catalog_stamp:
+            with self._load_lock:
+                if self._table is None or stamp != self._catalog_stamp:
+                    catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
+                    self._table = SentenceTable(catalog)
+                    self._catalog_stamp = stamp
+        return self._table
+
+    def needs_index(self) -> bool:
+        """Cheap (stat only): is the index empty, unreadable, or behind seeds/?"""
+        try:
+            catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
+        except IndexCorrupt:
+            return True
+        if catalog.embed_model and catalog.embed_model != self.embed_model.model_name:
+            return True
+        return not catalog.entries or pending_changes(self.settings, catalog)
+
+    def ensure_ready(self, show_bar: bool = True) -> IndexReport | None:
+        """Load everything; index first when the index is empty or stale."""
+        report = self.index(show_bar=show_bar) if self.needs_index() else None
+        self._current_table()
+        return report
+
+    # -- indexing ------------------------------------------------------------------------------
+    def index(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:
+        with self._index_lock:
+            if self._client is None:
+                self._client = open_client(self.settings)
+            report = Indexer(self.settings, self.embed_model, self._client).run(rebuild, progress, show_bar)
+        self._table = None  # reload on next use
+        return report
+
+    def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
+        """Save an uploaded article under seeds/ with a safe name, then index it."""
+        name = Path(filename).name
+        stem, suffix = Path(name).stem, Path(name).suffix.lower()
+        if suffix not in ARTICLE_SUFFIXES:
+            raise ValueError(f"{name}: only {', '.join(ARTICLE_SUFFIXES)} articles can be added")
+        if len(data) > self.settings.max_article_bytes:
+            raise ValueError(f"{name}: {len(data) / 1e6:.1f} MB is over the {self.settings.max_article_bytes / 1e6:.0f} MB limit")
+        try:
+            text, _ = decode(data, name)
+        except ArticleError as exc:
+            raise ValueError(str(exc)) from None
+        if not text.strip():
+            raise ValueError(f"{name}: is empty")
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:80] or "article"
+        self.settings.seeds_dir.mkdir(parents=True, exist_ok=True)
+        target = self.settings.seeds_dir / f"{safe}{suffix}"
+        tmp = target.with_name(f".{target.name}.part")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        return target.relative_to(self.settings.seeds_dir).as_posix(), self.index(show_bar=False)
+
+    # -- answering -----------------------------------------------------------------------------
+    def ask(self, question: str, context: str | None = None) -> Answer:
+        started = time.perf_counter()
+        question = (question or "").strip()
+        if not question:
+            return Answer(question, "", False, error="the question is empty: ask something about the articles")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            return Answer(question[:200], "", False,
+                          error=f"the question is {len(question):,} characters, over the {limit:,} limit: shorten it")
+        try:
+            table = self._current_table()
+        except IndexCorrupt as exc:
+            raise IndexUnavailable(str(exc)) from exc
+        timings: dict[str, float] = {}
+        query = f"{context} {question}" if context else question
+        chunks, sentences = self._collections()
+        retriever = HybridRetriever(table, self.embed_model, chunks, sentences)
+        t = time.perf_counter()
+        candidates = retriever.retrieve(QueryBundle(query))
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        ranked = SentenceSelector(table, self._ranker).postprocess_nodes(candidates, query_str=question)
+        timings["select"] = (time.perf_counter() - t) * 1000
+        answer = self._decide(question, ranked, table)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        return answer
+
+    def _decide(self, question: str, ranked, table: SentenceTable) -> Answer:
+        if not ranked:
+            self.gaps.record(question, None, None)
+            return Answer(question, refusal_text(None), False)
+        top_source = ranked[0].node.metadata["source"]
+        entry = table.catalog.entries[top_source]
+        article_text = " ".join(s.text for s in entry.sentences) + " " + entry.title
+        answered, confidence = is_answered(refusal_features(ranked, question, article_text), self._refuser)
+        if not answered:
+            self.gaps.record(question, round(confidence, 4), entry.title)
+            return Answer(question, refusal_text(entry.title), False, closest=entry.title)
+        citations = self._citations(ranked, table)
+        if not citations:
+            return Answer(question, refusal_text(entry.title), False, closest=entry.title)
+        return Answer(question, compose(question, citations), True, citations)
+
+    def _citations(self, ranked, table: SentenceTable) -> list[Citation]:
+        """The top sentence, plus up to two more that score nearly as well; each checked against its file."""
+        top = ranked[0].score or 0.0
+        chosen = [ranked[0]] + [n for n in ranked[1:MAX_CITATIONS + 2] if (n.score or 0.0) >= max(0.5, 0.8 * top)]
+        cache: dict[str, str] = {}
+        out: list[Citation] = []
+        for node in chosen:
+            meta = node.node.metadata
+            entry = table.catalog.entries[meta["source"]]
+            cite = Citation(len(out) + 1, meta["source"], entry.title, entry.date, meta["n"], meta["start"], meta["end"],
+                            node.node.get_content(), round(float(node.score or 0.0), 4), meta["line"])
+            if offsets_hold(cite, self.settings.seeds_dir, cache):
+                out.append(cite)
+            else:
+                log.warning("%s changed since it was indexed: run `python bot.py index`", cite.source)
+            if len(out) == MAX_CITATIONS:
+                break
+        return out
+
+    # -- reporting -----------------------------------------------------------------------------
+    def status(self) -> dict:
+        table = self._current_table()
+        chunks, _ = self._collections()
+        return {
+            "articles": len(table.catalog.entries),
+            "sentences": len(table),
+            "chunks": chunks.count(),
+            "indexed_at": table.catalog.indexed_at or None,
+            "embed_model": self.embed_model.model_name,
+            "answer_mode": self.settings.answer_mode,
+        }
+
+    def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
+        entry = self._current_table().catalog.entries.get(source)
+        if entry is None:
+            return []
+        return [(s.n, s.text) for s in entry.sentences if n - before <= s.n <= n + after]
+
+    def close(self) -> None:
+        self._client = None
+        self._table = None

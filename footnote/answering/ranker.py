@@ -1,0 +1,49 @@
+"""The fitted weights: a logistic sentence ranker and a refusal classifier, read from ranker.json.
+
+`scripts/fit_ranker.py` fits both on the dev set and rewrites the JSON; the defaults here are only a
+starting point that keeps the engine usable before any fit."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "title", "type", "article", "lead", "missing")
+REFUSAL_FEATURES = ("p_top", "dense_top", "cover_top", "type_top", "missing_article", "margin", "bm25_raw")
+
+_DEFAULT = {
+    "sentence": {"weights": {"dense": 6.0, "dense_gap": 6.0, "bm25": 1.0, "chunk": 1.0, "cover": 2.0, "title": 0.5,
+                             "type": 0.5, "article": 2.0, "lead": 0.3, "missing": -1.5}, "bias": -6.0},
+    "refusal": {"weights": {"p_top": 4.0, "dense_top": 4.0, "cover_top": 2.0, "type_top": 0.5,
+                            "missing_article": -4.0, "margin": 0.0, "bm25_raw": 0.0}, "bias": -3.5, "threshold": 0.5},
+}
+
+
+@dataclass(frozen=True)
+class Logistic:
+    names: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = 0.5
+
+    def logit(self, features: dict[str, float]) -> float:
+        return self.bias + sum(w * features.get(n, 0.0) for n, w in zip(self.names, self.weights))
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.logit(features)
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
+    return Logistic(names, tuple(float(spec["weights"].get(n, 0.0)) for n in names), float(spec["bias"]),
+                    float(spec.get("threshold", 0.5)))
+
+
+@lru_cache(maxsize=4)
+def load_models(path: str | None = None) -> tuple[Logistic, Logistic]:
+    """(sentence ranker, refusal classifier) from ranker.json beside this file, or the defaults."""
+    file = Path(path) if path else Path(__file__).with_name("ranker.json")
+    spec = json.loads(file.read_text()) if file.exists() else _DEFAULT
+    return _model(spec["sentence"], SENTENCE_FEATURES), _model(spec["refusal"], REFUSAL_FEATURES)

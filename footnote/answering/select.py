@@ -1,0 +1,69 @@
+"""SentenceSelector(BaseNodePostprocessor): candidate sentences → ranked by the fitted logistic ranker."""
+from __future__ import annotations
+
+from typing import Any
+
+from llama_index.core.bridge.pydantic import PrivateAttr
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from footnote.answering.evidence import answer_type, has_type, missing_specifics, terms
+from footnote.answering.ranker import Logistic
+
+
+class SentenceSelector(BaseNodePostprocessor):
+    """Scores each candidate sentence on its evidence; node.score becomes the ranker's probability."""
+
+    _table: Any = PrivateAttr()
+    _ranker: Logistic = PrivateAttr()
+
+    def __init__(self, table, ranker: Logistic, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._table = table
+        self._ranker = ranker
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "SentenceSelector"
+
+    def features(self, nodes: list[NodeWithScore], question: str) -> list[dict[str, float]]:
+        """The ranker's inputs for each candidate (also what scripts/fit_ranker.py learns from)."""
+        if not nodes:
+            return []
+        qterms = terms(question)
+        kind = answer_type(question)
+        titles = {}
+        best_dense = max(n.node.metadata["dense"] for n in nodes)
+        per_article: dict[str, float] = {}
+        for n in nodes:
+            src = n.node.metadata["source"]
+            per_article[src] = max(per_article.get(src, -1.0), n.node.metadata["dense"])
+        rows = []
+        for n in nodes:
+            meta = n.node.metadata
+            src = meta["source"]
+            if src not in titles:
+                entry = self._table.catalog.entries.get(src)
+                titles[src] = set(terms(entry.title)) if entry else set()
+            text = n.node.get_content()
+            rows.append({
+                "dense": meta["dense"],
+                "dense_gap": meta["dense"] - best_dense,
+                "bm25": meta["bm25"],
+                "chunk": meta["chunk"],
+                "cover": self._table.weights.coverage(qterms, self._table.term_sets[meta["row"]]),
+                "title": self._table.weights.coverage(qterms, titles[src]),
+                "type": 0.0 if kind is None else (1.0 if has_type(text, kind) else -1.0),
+                "article": per_article[src] - best_dense,
+                "lead": 1.0 if meta["n"] == 0 else 0.0,
+                "missing": missing_specifics(question, text),
+            })
+        return rows
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        if query_bundle is None or not nodes:
+            return nodes
+        for node, feats in zip(nodes, self.features(nodes, query_bundle.query_str)):
+            node.node.metadata["features"] = feats
+            node.score = self._ranker.probability(feats)
+        return sorted(nodes, key=lambda n: n.score or 0.0, reverse=True)

@@ -1,0 +1,29 @@
+"""Citations checked against the article files as they are now, and the answer against its citations."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from footnote.answering.answer import Citation
+from footnote.corpus import ArticleError, read_article
+
+_FACT = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][a-zA-Z'’\-]{2,}\b")
+
+
+def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
+    """Does the article file, as it is now, still hold the quoted sentence at its offsets?"""
+    text = cache.get(citation.source)
+    if text is None:
+        try:
+            text = read_article(seeds_dir / citation.source, seeds_dir).text
+        except (ArticleError, OSError, ValueError):
+            text = ""
+        cache[citation.source] = text
+    return text[citation.start:citation.end] == citation.text
+
+
+def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:
+    """Numbers and names in the answer that no cited sentence contains (must be empty)."""
+    body = re.sub(r"\[\d+\]", "", answer)
+    cited = " ".join(c.text for c in citations)
+    return [f for f in _FACT.findall(body) if f not in cited and f not in {"The", "I"}]

@@ -1,0 +1,174 @@
+"""The terminal front end (click): index, ask, run, feedback, gaps, status. The only stdout writer."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+
+import click
+
+from footnote.settings import Settings, SettingsError
+
+log = logging.getLogger("footnote")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def make_engine(settings: Settings):
+    from footnote.engine import Engine
+
+    return Engine(settings)
+
+
+def _engine_errors():
+    from footnote.catalog import IndexCorrupt
+    from footnote.indexer import IndexBusy
+    from footnote.store import IndexUnavailable
+
+    return IndexBusy, IndexUnavailable, IndexCorrupt, SettingsError
+
+
+@click.group()
+def cli() -> None:
+    """Footnote: answers questions over seeds/ and cites the sentences it used."""
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Drop the index and embed every article again.")
+def index(rebuild: bool) -> None:
+    """Build or update index/ from seeds/ (only added or changed articles are embedded)."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    try:
+        report = make_engine(settings).index(rebuild=rebuild)
+    except _engine_errors() as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in report.failed:
+        click.echo(f"skipped: {line}", err=True)
+    click.echo(report.summary())
+
+
+def _print_answer(answer) -> None:
+    if answer.error:
+        click.echo(answer.error)
+        return
+    click.echo(answer.answer)
+    for c in answer.citations:
+        date = f", {c.date}" if c.date else ""
+        click.echo(f"\n[{c.n}] {c.title}{date} — sentence {c.sentence} ({c.location})\n    “{c.text}”")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON answer object.")
+@click.option("--jsonl", is_flag=True, help='Read {"question": ...} lines on stdin; print one answer a line.')
+def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
+    """Answer QUESTION from the articles, with numbered citations (indexes first if needed)."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    if not jsonl and question is None:
+        raise click.UsageError('give a question: python bot.py ask "When does the base agreement expire?"')
+    engine = make_engine(settings)
+    try:
+        report = engine.ensure_ready()
+        if report is not None:
+            log.info("index updated: %s", report.summary())
+    except _engine_errors() as exc:
+        raise click.ClickException(str(exc)) from None
+    if not jsonl:
+        answer = _answer(engine, question)
+        if as_json:
+            click.echo(json.dumps(asdict(answer), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+        return
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text = row["question"] if isinstance(row, dict) else str(row)
+        except (ValueError, KeyError, TypeError):
+            row, text = {}, ""
+            log.warning("line %d is not {\"question\": ...}: answered as an empty question", number)
+        answer = asdict(_answer(engine, text))
+        if isinstance(row, dict) and "id" in row:
+            answer["id"] = row["id"]
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+def _answer(engine, question: str):
+    from footnote.answering.answer import Answer
+    from footnote.store import IndexUnavailable
+
+    try:
+        return engine.ask(question)
+    except IndexUnavailable as exc:
+        return Answer(question, "", False, error=str(exc))
+
+
+@cli.command()
+@click.option("--watch", is_flag=True, help="Re-index within seconds when seeds/ changes.")
+def run(watch: bool) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN)."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    from footnote.bot.runner import run_bot
+
+    sys.exit(run_bot(settings, watch or settings.watch))
+
+
+@cli.command()
+def feedback() -> None:
+    """Summarise the 👍/👎 feedback the bot collected."""
+    settings = load_settings()
+    from footnote.feedback import summary
+
+    click.echo(summary(settings))
+
+
+@cli.command()
+@click.option("--limit", default=50, show_default=True)
+def gaps(limit: int) -> None:
+    """List refused questions (coverage gaps), newest first: which articles to add."""
+    from footnote.gaps import GapLog
+    import datetime as dt
+
+    settings = load_settings()
+    rows = GapLog(settings.index_dir / "gaps.sqlite3").recent(limit)
+    if not rows:
+        click.echo("no coverage gaps recorded")
+    for r in rows:
+        when = dt.datetime.fromtimestamp(r["asked_at"]).strftime("%Y-%m-%d %H:%M")
+        score = "-" if r["best_score"] is None else f"{r['best_score']:.2f}"
+        closest = f"  (closest: {r['closest']})" if r["closest"] else ""
+        click.echo(f"{when}  score {score}  {r['question']}{closest}")
+
+
+@cli.command()
+def status() -> None:
+    """Articles, sentences, chunks, last index time, embedding model."""
+    settings = load_settings()
+    setup_logging(settings.log_level)
+    try:
+        click.echo(json.dumps(make_engine(settings).status(), indent=2))
+    except _engine_errors() as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def main() -> None:
+    cli()

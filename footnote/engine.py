@@ -31,11 +31,12 @@ MAX_CITATIONS = 3
 class Engine:
     """Owns the model, the store and the in-memory sentence table; thread-safe for ask, serialised index."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, embed_model=None) -> None:
+        """`embed_model` lets tests and benches share one loaded model; by default EMBED_MODEL is built."""
         self.settings = settings
         self._index_lock = threading.Lock()
         self._load_lock = threading.Lock()
-        self._embed_model = None
+        self._embed_model = embed_model
         self._client = None
         self._table: SentenceTable | None = None
         self._catalog_stamp: float | None = None

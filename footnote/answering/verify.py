@@ -25,5 +25,5 @@ def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
 def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:
     """Numbers and names in the answer that no cited sentence contains (must be empty)."""
     body = re.sub(r"\[\d+\]", "", answer)
-    cited = " ".join(c.text for c in citations)
-    return [f for f in _FACT.findall(body) if f not in cited and f not in {"The", "I"}]
+    cited = " ".join(c.text for c in citations).lower()  # the short answer's first letter is capitalised
+    return [f for f in _FACT.findall(body) if f.lower() not in cited]

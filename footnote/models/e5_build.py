@@ -54,7 +54,7 @@ def build_graph(f: E5File):
     # --- embeddings: in-graph Q4_0 dequant of the gathered word rows ---------
     blocks = f.q4_blocks("emb.word")                       # (V, nb) records
     init("word_qs", blocks["qs"].reshape(c.vocab, nb * 16))  # uint8 nibbles
-    init("word_d", blocks["d"].astype(np.float32))           # (V, nb) scales
+    init("word_d", blocks["d"].astype(np.float16))           # (V, nb) fp16 scales
     init("c15", np.array(15, np.uint8))
     init("c4", np.array(4, np.uint8))
     init("c8", np.array(8.0, np.float32))
@@ -70,7 +70,8 @@ def build_graph(f: E5File):
     q = node("Concat", [lo, hi], "w_q", axis=-1)
     q = node("Cast", [q], "w_qf", to=TensorProto.FLOAT)
     q = node("Sub", [q, "c8"], "w_centred")
-    d = node("Gather", ["word_d", "input_ids"], "w_dg")
+    d = node("Gather", ["word_d", "input_ids"], "w_dg16")
+    d = node("Cast", [d], "w_dg", to=TensorProto.FLOAT)
     d = node("Unsqueeze", [d, "ax_last"], "w_d")
     w = node("Mul", [q, d], "w_deq")
     w = node("Reshape", [w, "shp_hidden"], "word_emb")

@@ -1,0 +1,1 @@
+"""Footnote on Discord: the bot, its cogs and the process runner."""

@@ -1,0 +1,1 @@
+"""Helpers the cogs share: admin checks and cooldowns, Discord-limit formatting, answer buttons."""

@@ -1,0 +1,122 @@
+"""SQLite log of every answer the bot gave (refusals included) and the 👍/👎 votes on them.
+
+One row per answer: question, answer text, citations as JSON, who asked, where, when. Votes point at
+an answer row, one per user (a second click changes it). The Sources button and thread follow-ups
+read answers back from here, so they keep working after a restart. `summary()` is `bot.py feedback`."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from footnote.answering.answer import Answer
+from footnote.settings import Settings
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY,
+    asked_at REAL NOT NULL,
+    user_id INTEGER NOT NULL,
+    channel_id INTEGER,
+    message_id INTEGER,          -- the bot's answer message; a thread opened from it has the same id
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    found INTEGER NOT NULL,
+    citations TEXT NOT NULL,     -- JSON list of Citation dicts
+    closest TEXT
+);
+CREATE INDEX IF NOT EXISTS answers_channel ON answers (channel_id);
+CREATE INDEX IF NOT EXISTS answers_message ON answers (message_id);
+CREATE TABLE IF NOT EXISTS votes (
+    answer_id INTEGER NOT NULL REFERENCES answers (id),
+    user_id INTEGER NOT NULL,
+    vote INTEGER NOT NULL,       -- +1 or -1
+    voted_at REAL NOT NULL,
+    PRIMARY KEY (answer_id, user_id)
+);
+"""
+
+
+class FeedbackLog:
+    """Thread-safe: the bot calls it through asyncio.to_thread, so calls may come from any worker."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def record_answer(self, answer: Answer, user_id: int, channel_id: int | None) -> int:
+        citations = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO answers (asked_at, user_id, channel_id, question, answer, found, citations, closest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), user_id, channel_id, answer.question, answer.answer, int(answer.found),
+                 citations, answer.closest))
+            return int(cur.lastrowid)
+
+    def set_message(self, answer_id: int, message_id: int) -> None:
+        with self._lock:
+            self._db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+
+    def record_vote(self, answer_id: int, user_id: int, vote: int) -> bool:
+        """Store (or change) a user's vote; False when the answer is unknown."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
+                return False
+            self._db.execute("INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
+                             "voted_at = excluded.voted_at", (answer_id, user_id, vote, time.time()))
+            return True
+
+    def citations(self, answer_id: int) -> list[dict] | None:
+        with self._lock:
+            row = self._db.execute("SELECT citations FROM answers WHERE id = ?", (answer_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def last_question(self, thread_id: int) -> str | None:
+        """The latest question asked in a thread, or the one whose answer the thread was opened from."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT question FROM answers WHERE channel_id = ? OR message_id = ? ORDER BY id DESC LIMIT 1",
+                (thread_id, thread_id)).fetchone()
+        return row[0] if row else None
+
+    def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def summary(settings: Settings, recent: int = 10) -> str:
+    """A plain-text report: answer and vote counts, the latest 👎 answers and refused questions."""
+    path = settings.feedback_path
+    if not path.exists():
+        return f"No feedback yet ({path} does not exist): the bot writes it as people ask questions."
+    log = FeedbackLog(path)
+    try:
+        answered, refused = log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")[0]
+        up, down = log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
+        lines = [f"Feedback log: {path}",
+                 f"{answered + refused} questions: {answered} answered, {refused} refused (coverage gaps)",
+                 f"Votes: {up} 👍, {down} 👎"]
+        downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
+                             "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
+        if downvoted:
+            lines.append("Latest 👎 answers:")
+            lines += [f"  - {q!r} -> {a.splitlines()[0][:100] if a else '(empty)'}" for q, a in downvoted]
+        gaps = log.rows("SELECT question, closest FROM answers WHERE found = 0 ORDER BY id DESC LIMIT ?", (recent,))
+        if gaps:
+            lines.append("Latest refused questions (articles to add?):")
+            lines += [f"  - {q!r} (closest: {c or 'none'})" for q, c in gaps]
+        return "\n".join(lines)
+    finally:
+        log.close()

@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+
+from footnote.corpus import ArticleError, article_paths, read_article, split_sentences
+from tests.conftest import SEED_ARTICLE, write
+
+
+def test_seed_article_title_date_and_offsets(seeds):
+    article = read_article(seeds / SEED_ARTICLE.name, seeds)
+    assert article.title == "Russia's military bases in Syria"
+    assert article.date == "2017-01-20"
+    text = (seeds / SEED_ARTICLE.name).read_text(encoding="utf-8")
+    assert article.text == text
+    for s in article.sentences:
+        assert text[s.start:s.end] == s.text
+        assert text.count("\n", 0, s.start) + 1 == s.line
+    assert [s.n for s in article.sentences] == list(range(len(article.sentences)))
+    assert any("until 2066" in s.text for s in article.sentences)
+    assert not any(s.text.startswith("Date:") for s in article.sentences)
+
+
+def test_sentences_never_cross_lines_and_keep_abbreviations():
+    text = "Title\n\nDr. Smith met Mr. Jones in the U.S. on Jan. 5. They talked.\nA new line starts here"
+    got = split_sentences(text, text.index("Dr."))
+    assert [s.text for s in got] == ["Dr. Smith met Mr. Jones in the U.S. on Jan. 5.", "They talked.",
+                                     "A new line starts here"]
+
+
+def test_markdown_front_matter_and_html(tmp_path):
+    seeds = tmp_path / "seeds"
+    write(seeds, "a.md", "---\ntitle: Front Title\ndate: 2024-05-01\n---\n# Heading\n\nFirst sentence. Second one.\n")
+    md = read_article(seeds / "a.md", seeds)
+    assert (md.title, md.date) == ("Front Title", "2024-05-01")
+    assert [s.text for s in md.sentences] == ["First sentence.", "Second one."]
+    write(seeds, "b.html", "<html><head><title>Page T</title><style>p{}</style></head>"
+                           "<body><p>Hello &amp; welcome. Bye now.</p><script>x=1</script></body></html>")
+    html = read_article(seeds / "b.html", seeds)
+    assert html.title == "Page T"
+    assert [s.text for s in html.sentences] == ["Hello & welcome.", "Bye now."]
+    assert all(html.text[s.start:s.end] == s.text for s in html.sentences)
+
+
+def test_cp1252_is_read_with_a_warning(tmp_path, caplog):
+    seeds = tmp_path / "seeds"
+    (seeds / "c.txt").write_bytes("Caf\u00e9 news\n\nThe caf\u00e9 opened \u2013 at last.\n".encode("cp1252"))
+    article = read_article(seeds / "c.txt", seeds)
+    assert article.sentences[0].text == "The caf\u00e9 opened \u2013 at last."
+    assert "not UTF-8" in caplog.text
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("empty.txt", b"   \n", "is empty"),
+    ("binary.txt", b"\x00\x01\x02garbage", "binary"),
+    ("title-only.txt", b"Only a title\n", "no sentences"),
+])
+def test_bad_articles_get_one_clear_line(tmp_path, name, data, message):
+    seeds = tmp_path / "seeds"
+    (seeds / name).write_bytes(data)
+    with pytest.raises(ArticleError, match=message) as info:
+        read_article(seeds / name, seeds)
+    assert "\n" not in str(info.value) and name in str(info.value)
+
+
+def test_huge_article_is_refused_before_reading(tmp_path):
+    seeds = tmp_path / "seeds"
+    (seeds / "huge.txt").write_bytes(b"Big\n\n" + b"Word. " * 300_000)
+    with pytest.raises(ArticleError, match="over the 1 MB limit"):
+        read_article(seeds / "huge.txt", seeds, max_bytes=1_000_000)
+
+
+def test_article_paths_skip_hidden_and_other_types(tmp_path):
+    seeds = tmp_path / "seeds"
+    for name in ("a.txt", "sub/b.md", ".hidden.txt", ".git/c.txt", "d.pdf", "e.HTML"):
+        write(seeds, name, "x")
+    assert [p.relative_to(seeds).as_posix() for p in article_paths(seeds)] == ["a.txt", "e.HTML", "sub/b.md"]

@@ -1,0 +1,111 @@
+"""/healthz and /readyz against a real Engine (embedded Chroma, real model), and the HEALTHCHECK probe."""
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from footnote.engine import Engine
+from footnote.health import probe, start_health_server
+from footnote.settings import Settings
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    root = tmp_path_factory.mktemp("health")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    (seeds / "mill.txt").write_text(
+        "The Korrin mill\nDate: 2024-05-01\n\nThe Korrin mill ground flour until 1957. "
+        "It was powered by the river Osel. Today it is a museum of bread.\n", encoding="utf-8")
+    return Settings(seeds_dir=seeds, index_dir=root / "index", health_port=free_port())
+
+
+@pytest.fixture(scope="module")
+def engine(settings):
+    eng = Engine(settings)
+    yield eng
+    eng.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+async def serve_and_get(settings, engine, is_ready, *paths: str) -> list[tuple[int, dict]]:
+    runner = await start_health_server(settings, engine, is_ready, host=HOST)
+    try:
+        out = []
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+            for path in paths:
+                async with session.get(f"http://{HOST}:{settings.health_port}{path}") as r:
+                    assert r.content_type == "application/json"
+                    out.append((r.status, await r.json()))
+        return out
+    finally:
+        await runner.cleanup()
+
+
+def test_off_when_port_is_zero(engine):
+    assert run(start_health_server(Settings(health_port=0), engine, lambda: True)) is None
+
+
+def test_before_the_first_index_alive_but_not_ready(settings, engine):
+    (healthz, readyz), = [run(serve_and_get(settings, engine, lambda: True, "/healthz", "/readyz"))]
+    assert healthz[0] == 200 and healthz[1]["ok"] is True and healthz[1]["index"]["articles"] == 0
+    assert readyz[0] == 503 and readyz[1]["index_loaded"] is False and "index" in readyz[1]["error"]
+
+
+def test_counts_and_readiness_follow_the_gateway(settings, engine):
+    engine.index(show_bar=False)
+    gateway = {"up": False}
+    (healthz, not_ready), = [run(serve_and_get(settings, engine, lambda: gateway["up"], "/healthz", "/readyz"))]
+    assert healthz[0] == 200
+    assert {k: healthz[1]["index"][k] for k in ("articles", "sentences")} == {"articles": 1, "sentences": 3}
+    assert healthz[1]["index"]["chunks"] >= 1 and healthz[1]["uptime_s"] >= 0
+    assert not_ready[0] == 503 and not_ready[1] == {**not_ready[1], "ready": False, "gateway": False,
+                                                    "index_loaded": True}
+    gateway["up"] = True
+    (ready,), = [run(serve_and_get(settings, engine, lambda: gateway["up"], "/readyz"))]
+    assert ready[0] == 200 and ready[1]["ready"] is True and "error" not in ready[1]
+
+
+def test_a_broken_is_ready_is_not_ready_not_a_500(settings, engine):
+    def boom() -> bool:
+        raise RuntimeError("gateway object gone")
+    (readyz,), = [run(serve_and_get(settings, engine, boom, "/readyz"))]
+    assert readyz[0] == 503 and "gateway object gone" in readyz[1]["error"]
+
+
+def test_probe_exit_codes(settings, engine):
+    """`python -m footnote.health` (the HEALTHCHECK): 0 while healthy, 1 when the index is unreadable or down."""
+    async def go() -> tuple[int, int, int]:
+        runner = await start_health_server(settings, engine, lambda: True, host=HOST)
+        try:
+            healthy = await asyncio.to_thread(probe, settings)
+            catalog = settings.index_dir / "catalog.json"
+            good = catalog.read_bytes()
+            catalog.write_text("{not json")  # a torn catalog: the index is not readable
+            try:
+                broken = await asyncio.to_thread(probe, settings)
+            finally:
+                catalog.write_bytes(good)
+        finally:
+            await runner.cleanup()
+        down = await asyncio.to_thread(probe, settings)
+        return healthy, broken, down
+
+    engine.index(show_bar=False)
+    assert run(go()) == (0, 1, 1)
+    assert probe(Settings(health_port=0)) == 1

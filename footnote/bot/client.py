@@ -24,11 +24,12 @@ WATCH_EXTENSION = "footnote.bot.cogs.watch"
 
 
 class FootnoteBot(commands.AutoShardedBot):
-    def __init__(self, settings: Settings, engine: Engine, *, watch: bool = False) -> None:
+    def __init__(self, settings: Settings, engine: Engine, *, watch: bool = False, **options) -> None:
+        """`options` go to discord.py's Client (tests pass a short guild_ready_timeout)."""
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups in threads without a mention; dropped if not granted
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
-                         help_command=None, chunk_guilds_at_startup=False)
+                         help_command=None, chunk_guilds_at_startup=False, **options)
         self.settings = settings
         self.engine = engine
         self.watch = watch

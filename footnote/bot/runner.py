@@ -49,8 +49,17 @@ async def serve(settings: Settings, engine, watch: bool, stop: asyncio.Event | N
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
     bot = FootnoteBot(settings, engine, watch=watch)
+    try:
+        return await _run_until_stopped(bot, settings.discord_token, stop)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+async def _run_until_stopped(bot, token: str, stop: asyncio.Event) -> int:
     async with bot:
-        running = asyncio.create_task(bot.start(settings.discord_token), name="footnote-bot")
+        running = asyncio.create_task(bot.start(token), name="footnote-bot")
         stopping = asyncio.create_task(stop.wait(), name="footnote-stop")
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if running.done():  # the bot ended on its own: login refused, gateway closed for good, ...

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 API = "/api/v10"
 EPHEMERAL, LOADING = 64, 128
+BODY = web.RequestKey("body", object)  # the parsed JSON (or payload_json) body, read once by the middleware
 
 
 async def _read_body(request: web.Request) -> tuple[dict | None, dict[str, bytes]]:
@@ -58,7 +59,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         if not request.path.startswith(API):
             return await handler(request)
         body, files = await _read_body(request)
-        request["body"], request["files"] = body, files
+        request[BODY] = body
         fake.requests.append(Recorded(request.method, request.path[len(API):], dict(request.query), body, files))
         public = any(seg in request.path for seg in ("/interactions/", "/webhooks/"))
         if not public and request.headers.get("Authorization") != f"Bot {fake.TOKEN}":
@@ -88,13 +89,13 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
     @r.put(API + "/applications/{app}/guilds/{guild}/commands")
     async def sync_commands(request):
         commands = [dict(c, id=p.snowflake(), application_id=fake.app_id, version=p.snowflake())
-                    for c in request["body"]]
+                    for c in request[BODY]]
         fake.commands[request.match_info.get("guild", "global")] = commands
         return json_response(commands)
 
     @r.post(API + "/channels/{channel}/messages")
     async def send_message(request):
-        payload = request["body"] or {}
+        payload = request[BODY] or {}
         if (bad := ok_limits(request.path, payload)) is not None:
             return bad
         msg = create_message(request.match_info["channel"], payload)
@@ -112,7 +113,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
             return json_response({"code": 160004, "message": "A thread has already been created"}, 400)
         # A thread started from a message takes the message's id, as on Discord.
         thread = p.thread_channel(message_id, fake.guild_id, parent, fake.bot_user["id"],
-                                  request["body"]["name"])
+                                  request[BODY]["name"])
         if not 1 <= len(thread["name"]) <= 100:
             return json_response({"code": 50035, "message": "Invalid Form Body: name"}, 400)
         fake.threads[message_id] = thread
@@ -122,7 +123,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
     @r.post(API + "/interactions/{iid}/{token}/callback")
     async def callback(request):
         seen = fake.interactions[request.match_info["token"]]
-        body = request["body"]
+        body = request[BODY]
         kind, data = body["type"], body.get("data") or {}
         seen["callbacks"].append(kind)
         if len(seen["callbacks"]) > 1:
@@ -151,7 +152,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
     @r.post(API + "/webhooks/{app}/{token}")
     async def followup(request):
         seen = fake.interactions[request.match_info["token"]]
-        payload = request["body"] or {}
+        payload = request[BODY] or {}
         if (bad := ok_limits(request.path, payload)) is not None:
             return bad
         msg = create_message(seen["channel_id"], payload)
@@ -170,10 +171,10 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
             return json_response({"code": 10008, "message": "Unknown Message"}, 404)
         if request.method == "PATCH":
             merged = {"content": msg["content"], "embeds": msg["embeds"], "components": msg["components"]}
-            merged.update({k: v for k, v in (request["body"] or {}).items() if k in merged and v is not None})
+            merged.update({k: v for k, v in (request[BODY] or {}).items() if k in merged and v is not None})
             if (bad := ok_limits(request.path, merged)) is not None:
                 return bad
-            apply_edit(msg, request["body"] or {})
+            apply_edit(msg, request[BODY] or {})
         return json_response(msg)
 
     @r.get("/attachments/{att}/{filename}")

@@ -15,6 +15,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 
 from footnote.settings import Settings
+from tests.bot.articles import DJIBOUTI, HARWICK
 from tests.bot.fake_discord import FakeDiscord
 from tests.conftest import SEED_ARTICLE
 
@@ -26,6 +27,8 @@ def bot_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("footnote-bot")
     (root / "seeds").mkdir()
     shutil.copy(SEED_ARTICLE, root / "seeds" / SEED_ARTICLE.name)
+    (root / "seeds" / "djibouti-bases.txt").write_text(DJIBOUTI, encoding="utf-8")
+    (root / "seeds" / "harwick-lighthouse.txt").write_text(HARWICK, encoding="utf-8")
     return root
 
 

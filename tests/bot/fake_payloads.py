@@ -78,7 +78,9 @@ def message(channel_id: str, author: dict, payload: dict, *, guild_id: str | Non
     if guild_id:
         msg["guild_id"] = guild_id
     if payload.get("message_reference"):
-        msg["message_reference"] = payload["message_reference"]
+        # discord.py sends ids as ints; Discord always returns snowflakes as strings.
+        msg["message_reference"] = {k: str(v) if k.endswith("_id") else v
+                                    for k, v in payload["message_reference"].items()}
     return msg
 
 

@@ -59,7 +59,7 @@ class FootnoteBot(commands.AutoShardedBot):
 
     def _check_message_content_intent(self) -> None:
         flags = self.application.flags if self.application else None
-        if flags and not (flags.gateway_message_content or flags.gateway_message_content_limited):
+        if flags is not None and not (flags.gateway_message_content or flags.gateway_message_content_limited):
             log.warning("The Message Content intent is not enabled for this bot (Developer Portal → Bot → "
                         "Privileged Gateway Intents). /ask, mentions and DMs work; questions in threads "
                         "need a mention.")

@@ -44,9 +44,14 @@ def bot_engine(bot_root, embed_model):
     engine.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fake_discord(**options): options for FakeDiscord in this test")
+
+
 @pytest.fixture
-async def fake_discord(monkeypatch):
-    fake = FakeDiscord()
+async def fake_discord(request, monkeypatch):
+    marker = request.node.get_closest_marker("fake_discord")
+    fake = FakeDiscord(**(marker.kwargs if marker else {}))
     base = await fake.start()
     monkeypatch.setattr(discord.http.Route, "BASE", f"{base}/api/v10")
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(fake.gateway_url))
@@ -67,8 +72,9 @@ async def start_bot(fake_discord, bot_engine, bot_settings):
 
     running: list[tuple[FootnoteBot, asyncio.Task]] = []
 
-    async def start(watch: bool = False, **overrides) -> FootnoteBot:
-        bot = FootnoteBot(replace(bot_settings, **overrides), bot_engine, watch=watch, guild_ready_timeout=0.05)
+    async def start(watch: bool = False, engine=None, **overrides) -> FootnoteBot:
+        bot = FootnoteBot(replace(bot_settings, **overrides), engine or bot_engine, watch=watch,
+                          guild_ready_timeout=0.05)
         task = asyncio.create_task(bot.start(FakeDiscord.TOKEN))
         running.append((bot, task))
         await fake_discord.wait_for(lambda: bot.is_ready() or task.done(), 30, "the bot to be ready")

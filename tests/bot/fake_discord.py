@@ -120,7 +120,8 @@ class FakeDiscord:
             payload["message"] = message
         self.interactions[token] = {"id": iid, "channel_id": channel_id, "user": user, "original": None,
                                     "followups": [], "callbacks": [],
-                                    "message_id": message["id"] if message else None}
+                                    "message_id": message["id"] if message else None,
+                                    "dispatched_at": time.monotonic(), "acked_at": None}
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return token
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -126,6 +127,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         body = request[BODY]
         kind, data = body["type"], body.get("data") or {}
         seen["callbacks"].append(kind)
+        seen["acked_at"] = seen["acked_at"] or time.monotonic()
         if len(seen["callbacks"]) > 1:
             return json_response({"code": 40060, "message": "Interaction has already been acknowledged."}, 400)
         message = None

@@ -40,19 +40,19 @@ async def apologise(interaction: discord.Interaction, what: str) -> None:
         log.exception("could not even send the apology")
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(?P<vote>up|down):(?P<row>\d+)"):
-    def __init__(self, vote: str, row: int) -> None:
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(?P<vote>up|down):(?P<answer>\d+)"):
+    def __init__(self, vote: str, answer_id: int) -> None:
         super().__init__(discord.ui.Button(emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"fn:vote:{vote}:{row}"))
-        self.vote, self.row = vote, row
+                                           custom_id=f"fn:vote:{vote}:{answer_id}"))
+        self.vote, self.answer_id = vote, answer_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["vote"], int(match["row"]))
+        return cls(match["vote"], int(match["answer"]))
 
     async def callback(self, interaction: discord.Interaction["FootnoteBot"]) -> None:
         try:
-            stored = await asyncio.to_thread(interaction.client.feedback.record_vote, self.row, interaction.user.id,
+            stored = await asyncio.to_thread(interaction.client.feedback.record_vote, self.answer_id, interaction.user.id,
                                              1 if self.vote == "up" else -1)
             text = (f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is recorded." if stored
                     else "I no longer have a record of that answer.")
@@ -61,20 +61,20 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(
             await apologise(interaction, "vote")
 
 
-class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sources:(?P<row>\d+)"):
-    def __init__(self, row: int) -> None:
+class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sources:(?P<answer>\d+)"):
+    def __init__(self, answer_id: int) -> None:
         super().__init__(discord.ui.Button(label="Sources", emoji="📄", style=discord.ButtonStyle.primary,
-                                           custom_id=f"fn:sources:{row}"))
-        self.row = row
+                                           custom_id=f"fn:sources:{answer_id}"))
+        self.answer_id = answer_id
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["row"]))
+        return cls(int(match["answer"]))
 
     async def callback(self, interaction: discord.Interaction["FootnoteBot"]) -> None:
         try:
             bot = interaction.client
-            stored = await asyncio.to_thread(bot.feedback.citations, self.row)
+            stored = await asyncio.to_thread(bot.feedback.citations, self.answer_id)
             if not stored:
                 return await reply_privately(interaction, "I no longer have the sources for that answer.")
             blocks = []
@@ -94,10 +94,10 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sou
             await apologise(interaction, "sources")
 
 
-def answer_view(row: int, has_sources: bool) -> discord.ui.View:
+def answer_view(answer_id: int, has_sources: bool) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     if has_sources:
-        view.add_item(SourcesButton(row))
-    view.add_item(VoteButton("up", row))
-    view.add_item(VoteButton("down", row))
+        view.add_item(SourcesButton(answer_id))
+    view.add_item(VoteButton("up", answer_id))
+    view.add_item(VoteButton("down", answer_id))
     return view

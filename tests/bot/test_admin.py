@@ -1,0 +1,110 @@
+"""The admin cog through the fake Discord: /reindex and /add for admins only, /status for everyone."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+SVALBARD = """The Svalbard Global Seed Vault
+Date: 2008-02-26
+
+The Svalbard Global Seed Vault opened on 26 February 2008 inside a mountain on the Norwegian island of Spitsbergen.
+
+It holds more than 1.2 million seed samples from almost every country, kept at minus 18 degrees Celsius.
+"""
+KIRIBATI = """Kiribati and the date line
+Date: 1995-01-01
+
+In 1995 Kiribati moved the International Date Line so that all of its islands share the same calendar day.
+
+The change made the Line Islands the first inhabited place to greet each new year.
+"""
+
+
+@pytest.fixture
+def seeds_restored(bot_engine):
+    """Tests here add articles to the shared index: take them out again afterwards."""
+    seeds = bot_engine.settings.seeds_dir
+    before = set(seeds.iterdir())
+    yield seeds
+    for path in set(seeds.iterdir()) - before:
+        path.unlink()
+    bot_engine.index(show_bar=False)
+
+
+async def final_content(fake, token: str, prefix: str) -> str:
+    """The reply once it has moved past "thinking…" and progress edits to the text starting with `prefix`."""
+    def done():
+        original = fake.interactions[token]["original"]
+        return original and original["content"].startswith(prefix) and original["content"]
+    return await fake.wait_for(done, 60, f"a reply starting with {prefix!r}")
+
+
+async def test_reindex_by_an_admin_reports_counts_and_the_new_article_answers(bot, fake_discord, seeds_restored):
+    (seeds_restored / "svalbard-seed-vault.txt").write_text(SVALBARD, encoding="utf-8")
+    report = await final_content(fake_discord, await fake_discord.slash("reindex", user="mod"), "Reindexed")
+    answer = await fake_discord.answer_to(await fake_discord.slash(
+        "ask", question="When did the Svalbard Global Seed Vault open?"))
+
+    assert report.startswith("Reindexed: 1 added, 0 changed, 0 removed, 0 failed; 4 articles")
+    assert "2008" in answer["embeds"][0]["description"]
+    assert "svalbard-seed-vault.txt" in answer["embeds"][0]["fields"][0]["value"]
+
+
+async def test_reindex_by_a_member_with_the_admin_role(bot, fake_discord):
+    report = await final_content(fake_discord, await fake_discord.slash("reindex", user="rolf"), "Reindexed")
+    assert report.startswith("Reindexed: 0 added, 0 changed, 0 removed, 0 failed")
+
+
+async def test_reindex_is_refused_for_a_non_admin(bot, fake_discord, bot_engine, seeds_restored):
+    (seeds_restored / "svalbard-seed-vault.txt").write_text(SVALBARD, encoding="utf-8")
+    token = await fake_discord.slash("reindex", user="alice")
+    reply = await fake_discord.answer_to(token)
+
+    assert fake_discord.interactions[token]["callbacks"] == [4] and reply["flags"] & 64
+    assert reply["content"] == ("Only admins can do that: it needs the Manage Server permission "
+                                "or the 'Footnote Admins' role.")
+    assert await asyncio.to_thread(bot_engine.needs_index), "a refused /reindex must not index"
+
+
+async def test_concurrent_reindexes_both_finish(bot, fake_discord, seeds_restored):
+    (seeds_restored / "svalbard-seed-vault.txt").write_text(SVALBARD, encoding="utf-8")
+    first = await fake_discord.slash("reindex", user="mod")
+    second = await fake_discord.slash("reindex", user="rolf")
+    reports = await asyncio.gather(final_content(fake_discord, first, "Reindexed"),
+                                   final_content(fake_discord, second, "Reindexed"))
+    assert sorted(r.split(",")[0] for r in reports) == ["Reindexed: 0 added", "Reindexed: 1 added"]
+
+
+async def test_add_with_an_attachment_then_answer_from_it(bot, fake_discord, seeds_restored):
+    token = await fake_discord.slash("add", user="mod", attachment=("Kiribati date line.txt", KIRIBATI.encode()))
+    added = await final_content(fake_discord, token, "Added")
+    answer = await fake_discord.answer_to(await fake_discord.slash(
+        "ask", question="When did Kiribati move the International Date Line?"))
+
+    assert added.startswith("Added `Kiribati-date-line.txt`, ask away: 1 added")
+    assert (seeds_restored / "Kiribati-date-line.txt").read_text(encoding="utf-8") == KIRIBATI
+    assert "1995" in answer["embeds"][0]["description"]
+    assert "Kiribati-date-line.txt" in answer["embeds"][0]["fields"][0]["value"]
+
+
+async def test_add_refuses_a_file_that_is_not_an_article(bot, fake_discord, seeds_restored):
+    reply = await fake_discord.answer_to(await fake_discord.slash("add", user="mod", attachment=("report.pdf", b"%PDF-1.4")))
+    assert reply["flags"] & 64 and "`report.pdf` is not one" in reply["content"]
+    assert not (seeds_restored / "report.pdf").exists()
+
+
+async def test_add_is_refused_for_a_non_admin(bot, fake_discord, seeds_restored):
+    reply = await fake_discord.answer_to(await fake_discord.slash(
+        "add", user="bob", attachment=("kiribati.txt", KIRIBATI.encode())))
+    assert reply["content"].startswith("Only admins can do that") and reply["flags"] & 64
+    assert not (seeds_restored / "kiribati.txt").exists()
+
+
+async def test_status_shows_the_index_and_uptime(bot, fake_discord):
+    reply = await fake_discord.answer_to(await fake_discord.slash("status", user="alice"))
+    fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+
+    assert fields["Articles"] == "3" and int(fields["Sentences"]) > 10 and int(fields["Chunks"]) > 0
+    assert fields["Embedding model"] and fields["Answer mode"] == "extractive"
+    assert fields["Last indexed"].startswith("<t:") and fields["Uptime"].startswith("0h 00m")

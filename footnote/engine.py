@@ -72,7 +72,7 @@ class Engine:
             with self._load_lock:
                 if self._table is None or stamp != self._catalog_stamp:
                     catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
-                    self._table = SentenceTable(catalog)
+                    self._table = SentenceTable(catalog, previous=self._table)
                     self._catalog_stamp = stamp
         return self._table
 
@@ -98,7 +98,7 @@ class Engine:
             if self._client is None:
                 self._client = open_client(self.settings)
             report = Indexer(self.settings, self.embed_model, self._client).run(rebuild, progress, show_bar)
-        self._table = None  # reload on next use
+        self._current_table()  # reload now (reusing unchanged articles) so the next question pays nothing
         return report
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:

@@ -35,15 +35,22 @@ class SentenceRow:
 class SentenceTable:
     """Every indexed sentence in memory (text, offsets), with a BM25 index and term statistics."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, previous: "SentenceTable | None" = None) -> None:
+        """Build from the catalog, reusing `previous`'s tokens for articles whose text is unchanged."""
         self.catalog = catalog
         self.rows: list[SentenceRow] = []
         self.position: dict[str, int] = {}  # "source#sN" → row
+        self.tokens: list[list[str]] = []
+        self._spans: dict[str, tuple[str, int, int]] = {}  # source → (digest, first row, end row)
         for source, entry in catalog.entries.items():
+            first = len(self.rows)
+            old = previous._spans.get(source) if previous else None
+            reuse = old is not None and old[0] == entry.digest
             for s in entry.sentences:
                 self.position[f"{source}#s{s.n}"] = len(self.rows)
                 self.rows.append(SentenceRow(source, s.n, s.start, s.end, s.line, s.text))
-        self.tokens = [terms(row.text) for row in self.rows]
+            self.tokens.extend(previous.tokens[old[1]:old[2]] if reuse else [terms(s.text) for s in entry.sentences])
+            self._spans[source] = (entry.digest, first, len(self.rows))
         self.term_sets = [set(t) for t in self.tokens]
         df = Counter(t for ts in self.term_sets for t in ts)
         self.weights = TermWeights(dict(df), max(1, len(self.rows)))

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Scale bench: index the 2,225 BBC stories (+ the dev articles), add one article, time warm questions.
+
+    python benches/bench_engine.py                  # EMBED_MODEL from the environment (default minilm)
+    EMBED_MODEL=e5 python benches/bench_engine.py --questions 300
+
+Prints one JSON line: index sentences/s, add-one seconds, ask p50/p95 ms (warm, in process), peak RSS MB.
+The stories are written to a temporary folder and never copied into the project."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+from footnote.engine import Engine  # noqa: E402
+from footnote.settings import Settings  # noqa: E402
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--questions", type=int, default=300)
+    ap.add_argument("--keep", type=Path, help="reuse this work folder (skips the full index if it is there)")
+    args = ap.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="footnote-bench-"))
+    seeds, index = work / "seeds", work / "index"
+    if not seeds.exists():
+        (seeds / "bbc").mkdir(parents=True)
+        with open(SHARED / "corpus" / "bbc-news-2225.jsonl", encoding="utf-8") as fh:
+            for k, line in enumerate(fh):
+                row = json.loads(line)
+                (seeds / "bbc" / f"{k:04d}-{row['category']}.txt").write_text(row["text"], encoding="utf-8")
+        shutil.copytree(SHARED / "eval" / "dev" / "articles", seeds / "dev")
+    env = dict(os.environ, SEEDS_DIR=str(seeds), INDEX_DIR=str(index))
+    engine = Engine(Settings.from_env(env=env, dotenv_path=None))
+
+    t0 = time.perf_counter()
+    report = engine.index(show_bar=True)
+    index_s = time.perf_counter() - t0
+
+    extra = seeds / "added-one.txt"
+    extra.write_text("A late article\n\nThe committee met on Tuesday to approve the new harbour budget. "
+                     "It allocated 4.5 million pounds to repairs. Work starts in March.\n", encoding="utf-8")
+    engine.ask("warm up")
+    t0 = time.perf_counter()
+    engine.index(show_bar=False)
+    add_one_s = time.perf_counter() - t0
+
+    questions = [json.loads(line)["question"] for line in
+                 (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[: args.questions]]
+    engine.ask(questions[0])
+    latencies = []
+    for q in questions:
+        t0 = time.perf_counter()
+        engine.ask(q)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    extra.unlink()
+    print(json.dumps({
+        "embed_model": engine.embed_model.model_name,
+        "articles": report.articles, "sentences": report.sentences,
+        "index_s": round(index_s, 1),
+        "index_sentences_per_s": round(report.sentences_embedded / index_s, 1) if report.sentences_embedded else None,
+        "add_one_s": round(add_one_s, 3),
+        "ask_ms_p50": round(statistics.median(latencies), 1),
+        "ask_ms_p95": round(percentile(latencies, 0.95), 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "questions": len(latencies),
+    }))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

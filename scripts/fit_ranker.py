@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Fit the sentence ranker and the refusal classifier on the dev set; write footnote/answering/ranker.json.
+
+    python scripts/fit_ranker.py                       # index ../shared/eval/dev once, fit, print figures
+    python scripts/fit_ranker.py --dry-run             # print cross-validated figures, write nothing
+
+Both are logistic regressions (numpy, L2) over the evidence features in footnote/answering, so the
+weights stay few and explainable. Figures are 5-fold cross-validated by question, so they estimate
+what unseen questions get rather than the fit to these ones."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from footnote.answering.evidence import missing_specifics  # noqa: E402
+from footnote.answering.ranker import REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
+from footnote.answering.refuse import refusal_features  # noqa: E402
+from footnote.answering.select import SentenceSelector  # noqa: E402
+from footnote.engine import Engine  # noqa: E402
+from footnote.retrieval import HybridRetriever  # noqa: E402
+from footnote.settings import Settings  # noqa: E402
+from llama_index.core.schema import QueryBundle  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "eval" / "dev"
+OUT = ROOT / "footnote" / "answering" / "ranker.json"
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5,
+                 balance: bool = False) -> tuple[np.ndarray, float]:
+    """Plain batch gradient descent on standardised features; returns weights in the raw feature scale."""
+    mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
+    Z = (X - mu) / sd
+    w, b = np.zeros(X.shape[1]), 0.0
+    sw = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)) if balance else np.ones(len(y))
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(Z @ w + b)))
+        g = (p - y) * sw
+        w -= lr * (Z.T @ g / len(y) + l2 * w)
+        b -= lr * g.mean()
+    return w / sd, b - float((w / sd) @ mu)
+
+
+def load_questions() -> list[dict]:
+    rows = [json.loads(line) for line in (DEV / "questions.jsonl").read_text().splitlines() if line.strip()]
+    spans = {r["id"]: r["spans"] for r in map(json.loads, (DEV / "gold_spans.jsonl").read_text().splitlines()) if r}
+    for row in rows:
+        row["spans"] = spans.get(row["id"], [])
+    return rows
+
+
+def covers(meta: dict, q: dict) -> bool:
+    """score.py's rule: the right article and at least half of a gold span covered."""
+    if meta["source"] != q.get("article"):
+        return False
+    return any(min(meta["end"], b) - max(meta["start"], a) >= max(1, (b - a) / 2) for a, b in q["spans"])
+
+
+def collect(engine: Engine, questions: list[dict]):
+    """Per question: candidate feature rows, labels, and what the refusal stage needs."""
+    table = engine._current_table()
+    chunks, sentences = engine._collections()
+    retriever = HybridRetriever(table, engine.embed_model, chunks, sentences)
+    selector = SentenceSelector(table, engine._ranker)
+    out = []
+    for i, q in enumerate(questions):
+        nodes = retriever.retrieve(QueryBundle(q["question"]))
+        feats = selector.features(nodes, q["question"])
+        labels = [covers(n.node.metadata, q) for n in nodes]
+        out.append((q, nodes, feats, labels))
+        if i % 100 == 0:
+            print(f"  features {i}/{len(questions)}", file=sys.stderr)
+    return out
+
+
+def matrix(feats: list[dict], names) -> np.ndarray:
+    return np.array([[f[n] for n in names] for f in feats], dtype=np.float64).reshape(-1, len(names))
+
+
+def evaluate(data, sent_model: Logistic, table, refuse_model: Logistic | None):
+    """Top-1 citation accuracy (answerable) and refusal inputs, with the given sentence ranker."""
+    rows = []
+    for q, nodes, feats, labels in data:
+        if not nodes:
+            rows.append((q, False, None))
+            continue
+        scores = [sent_model.probability(f) for f in feats]
+        order = np.argsort(scores)[::-1]
+        ranked = [nodes[j] for j in order]
+        for j, node in zip(order, ranked):
+            node.node.metadata["features"] = feats[j]
+            node.score = scores[j]
+        entry = table.catalog.entries[ranked[0].node.metadata["source"]]
+        article_text = " ".join(s.text for s in entry.sentences) + " " + entry.title
+        rf = refusal_features(ranked, q["question"], article_text)
+        rows.append((q, bool(labels[order[0]]), rf))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
+    ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--min-answered", type=float, default=0.92)
+    args = ap.parse_args()
+
+    seeds, index = args.work / "seeds", args.work / "index"
+    if not seeds.exists():
+        shutil.copytree(DEV / "articles", seeds)
+    settings = Settings.from_env(env={**{k: v for k, v in __import__("os").environ.items()},
+                                      "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}, dotenv_path=None)
+    engine = Engine(settings)
+    engine.ensure_ready()
+    questions = load_questions()
+    data = collect(engine, questions)
+    table = engine._current_table()
+
+    folds = [zlib.crc32(q["id"].encode()) % 5 for q, *_ in data]
+    answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
+    held_out: list = [None] * len(data)
+    sentence_models = []
+    for fold in range(5):
+        train = [k for k in answerable if folds[k] != fold]
+        X = np.vstack([matrix(data[k][2], SENTENCE_FEATURES) for k in train if data[k][2]])
+        y = np.concatenate([np.array(data[k][3], dtype=float) for k in train if data[k][2]])
+        w, b = fit_logistic(X, y)
+        model = Logistic(SENTENCE_FEATURES, tuple(w), b)
+        sentence_models.append(model)
+        test = [k for k in range(len(data)) if folds[k] == fold]
+        for k, row in zip(test, evaluate([data[k] for k in test], model, table, None)):
+            held_out[k] = row
+    top1 = np.mean([held_out[k][1] for k in answerable])
+    print(f"sentence ranker, 5-fold held-out top-1 on answerable: {top1:.3f}")
+
+    # Refusal: learn "answerable?" from top-1 evidence, held out by the same folds, then pick a threshold.
+    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in held_out], REFUSAL_FEATURES)
+    t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
+    kinds = np.array([r[0]["kind"] for r in held_out])
+    probs = np.zeros(len(t))
+    for fold in range(5):
+        tr = np.array([f != fold for f in folds])
+        w, b = fit_logistic(R[tr], t[tr], balance=True)
+        probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
+    best = None
+    for thr in np.linspace(0.05, 0.95, 91):
+        answered = (probs[kinds == "answerable"] >= thr).mean()
+        absent = (probs[kinds == "unanswerable-absent"] < thr).mean()
+        adversarial = (probs[kinds == "unanswerable-adversarial"] < thr).mean()
+        if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
+            best = (thr, absent, adversarial, answered)
+    thr, absent, adversarial, answered = best
+    cite1 = np.mean([held_out[k][1] and probs[k] >= thr for k in answerable])
+    print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
+          f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
+
+    # Final models on everything.
+    X = np.vstack([matrix(data[k][2], SENTENCE_FEATURES) for k in answerable if data[k][2]])
+    y = np.concatenate([np.array(data[k][3], dtype=float) for k in answerable if data[k][2]])
+    ws, bs = fit_logistic(X, y)
+    final_rows = evaluate(data, Logistic(SENTENCE_FEATURES, tuple(ws), bs), table, None)
+    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
+    wr, br = fit_logistic(R, t, balance=True)
+    spec = {
+        "fitted_on": "shared/eval/dev (683 questions), scripts/fit_ranker.py",
+        "heldout": {"top1": round(float(top1), 4), "answered": round(float(answered), 4),
+                    "refused_absent": round(float(absent), 4), "refused_adversarial": round(float(adversarial), 4)},
+        "sentence": {"weights": dict(zip(SENTENCE_FEATURES, map(float, ws))), "bias": float(bs)},
+        "refusal": {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)},
+    }
+    print(json.dumps(spec, indent=2))
+    if not args.dry_run:
+        OUT.write_text(json.dumps(spec, indent=2) + "\n")
+        print(f"wrote {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

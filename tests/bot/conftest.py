@@ -66,6 +66,17 @@ def bot_settings(bot_root, bot_engine, fake_discord, tmp_path) -> Settings:
 
 
 @pytest.fixture
+def seeds_restored(bot_engine):
+    """For tests that add articles to the shared index: take them out again afterwards."""
+    seeds = bot_engine.settings.seeds_dir
+    before = set(seeds.iterdir())
+    yield seeds
+    for path in set(seeds.iterdir()) - before:
+        path.unlink()
+    bot_engine.index(show_bar=False)
+
+
+@pytest.fixture
 async def start_bot(fake_discord, bot_engine, bot_settings):
     """start_bot(**settings overrides) -> a FootnoteBot connected to the fake and ready."""
     from footnote.bot.client import FootnoteBot

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 SVALBARD = """The Svalbard Global Seed Vault
 Date: 2008-02-26
 
@@ -19,17 +17,6 @@ In 1995 Kiribati moved the International Date Line so that all of its islands sh
 
 The change made the Line Islands the first inhabited place to greet each new year.
 """
-
-
-@pytest.fixture
-def seeds_restored(bot_engine):
-    """Tests here add articles to the shared index: take them out again afterwards."""
-    seeds = bot_engine.settings.seeds_dir
-    before = set(seeds.iterdir())
-    yield seeds
-    for path in set(seeds.iterdir()) - before:
-        path.unlink()
-    bot_engine.index(show_bar=False)
 
 
 async def final_content(fake, token: str, prefix: str) -> str:

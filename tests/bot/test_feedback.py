@@ -1,0 +1,49 @@
+"""footnote.feedback: the SQLite log of answers and votes, and the `bot.py feedback` summary."""
+from __future__ import annotations
+
+import sqlite3
+
+from footnote.answering.answer import Answer, Citation
+from footnote.feedback import FeedbackLog, summary
+from footnote.settings import Settings
+
+CITE = Citation(1, "russia-syria-bases.txt", "Russia's military bases in Syria", "2017-01-20", 2, 10, 40,
+                "the base agreement runs until 2066", 0.9, 6)
+
+
+def test_answers_votes_and_thread_context_round_trip(tmp_path):
+    log = FeedbackLog(tmp_path / "fb.sqlite3")
+    found = log.record_answer(Answer("When?", "Until 2066 [1].", True, [CITE]), user_id=1, channel_id=10)
+    refused = log.record_answer(Answer("Capital of France?", "The articles don't say.", False,
+                                       closest="Russia's military bases in Syria"), user_id=2, channel_id=10)
+    log.set_message(found, 555)
+
+    assert log.record_vote(found, user_id=3, vote=1) and log.record_vote(found, user_id=3, vote=-1)
+    assert not log.record_vote(9999, user_id=3, vote=1)
+    assert log.rows("SELECT answer_id, user_id, vote FROM votes") == [(found, 3, -1)]  # changed, not doubled
+    assert log.citations(found)[0]["text"] == CITE.text and log.citations(refused) == []
+    assert log.last_question(555) == "When?"  # a thread opened from answer message 555
+    assert log.last_question(10) == "Capital of France?" and log.last_question(11) is None
+    log.close()
+
+
+def test_summary_counts_votes_and_lists_refused_questions(tmp_path):
+    settings = Settings(index_dir=tmp_path)
+    log = FeedbackLog(settings.feedback_path)
+    a = log.record_answer(Answer("When?", "Until 2066 [1].", True, [CITE]), 1, 10)
+    b = log.record_answer(Answer("Who signed it?", "Damascus [1].", True, [CITE]), 1, 10)
+    log.record_answer(Answer("Capital of France?", "The articles don't say.", False, closest="Syria bases"), 2, 10)
+    log.record_vote(a, 5, 1)
+    log.record_vote(b, 5, -1)
+    log.close()
+    text = summary(settings)
+
+    assert "3 questions: 2 answered, 1 refused" in text and "Votes: 1 👍, 1 👎" in text
+    assert "'Who signed it?' -> Damascus [1]." in text
+    assert "'Capital of France?' (closest: Syria bases)" in text
+    with sqlite3.connect(settings.feedback_path) as db:  # plain SQLite: readable by any tool
+        assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (3,)
+
+
+def test_summary_without_a_log_says_so(tmp_path):
+    assert summary(Settings(index_dir=tmp_path)).startswith("No feedback yet")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -69,8 +69,6 @@ class Settings:
     health_port: int = 0
     log_level: str = "INFO"
 
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
-
     @property
     def feedback_path(self) -> Path:
         return self.feedback_db or self.index_dir / "feedback.sqlite3"
@@ -85,7 +83,7 @@ class Settings:
         kwargs: dict = {}
         for f in fields(cls):
             key = f.name.upper()
-            if f.name == "extra" or key not in values:
+            if key not in values:
                 continue
             raw = values[key]
             kwargs[f.name] = _convert(key, f.type, raw)

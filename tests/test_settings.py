@@ -32,3 +32,14 @@ def test_unknown_embed_model_is_rejected():
 
     with pytest.raises(SettingsError, match="EMBED_MODEL"):
         build_embedding(Settings.from_env(env={"EMBED_MODEL": "nonsense"}, dotenv_path=None))
+
+
+def test_env_example_documents_every_key():
+    from dataclasses import fields
+
+    from tests.conftest import ROOT
+
+    documented = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()
+                  if "=" in line and not line.startswith("#")}
+    assert {f.name.upper() for f in fields(Settings)} == documented
+    Settings.from_env(env={}, dotenv_path=ROOT / ".env.example")  # and every documented value parses

@@ -58,16 +58,14 @@ class Ask(commands.Cog):
         context = await self.context_for(channel)
         if self.bot.settings.log_content:
             log.info("question from %s: %r (context %r)", user_id, question, context)
-        async with self.bot.question_in_flight():
-            try:
-                answer = await asyncio.to_thread(self.bot.engine.ask, question, context)
-            except IndexUnavailable:
-                log.exception("the index is unavailable")
-                return Answer(question, "", False, error=UNAVAILABLE), None
-            if answer.error:
-                return answer, None
-            row = await asyncio.to_thread(self.bot.feedback.record_answer, answer, user_id,
-                                          getattr(channel, "id", None))
+        try:
+            answer = await asyncio.to_thread(self.bot.engine.ask, question, context)
+        except IndexUnavailable:
+            log.exception("the index is unavailable")
+            return Answer(question, "", False, error=UNAVAILABLE), None
+        if answer.error:
+            return answer, None
+        row = await asyncio.to_thread(self.bot.feedback.record_answer, answer, user_id, getattr(channel, "id", None))
         return answer, row
 
     async def open_thread(self, message: discord.Message, question: str) -> None:
@@ -86,6 +84,10 @@ class Ask(commands.Cog):
         if (refusal := self.gate(interaction.user.id)) is not None:
             await interaction.response.send_message(refusal, ephemeral=True, allowed_mentions=NO_PINGS)
             return
+        async with self.bot.question_in_flight():  # a shutdown waits until the reply is sent
+            await self._answer_interaction(interaction, question)
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
         await interaction.response.defer(thinking=True)  # Discord allows 3 s before the first response
         answer, row = await self.answer(question, interaction.user.id, interaction.channel)
         if row is None:
@@ -119,7 +121,8 @@ class Ask(commands.Cog):
         if question is None:
             return
         try:
-            await self.reply_to_message(message, question)
+            async with self.bot.question_in_flight():  # a shutdown waits until the reply is sent
+                await self.reply_to_message(message, question)
         except Exception:
             log.exception("answering message %s failed", message.id)
             try:

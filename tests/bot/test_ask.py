@@ -28,7 +28,8 @@ async def test_slash_ask_answers_with_the_2066_citation(bot, fake_discord):
     assert field["name"] == "[1] Russia's military bases in Syria (2017-01-20)"
     assert "until 2066" in field["value"] and "russia-syria-bases.txt:" in field["value"]
     assert list(buttons(reply)) == ["Sources", "👍", "👎"]
-    assert reply["id"] in fake_discord.threads, "the answer should open a thread for follow-ups"
+    thread = await fake_discord.wait_for(lambda: fake_discord.threads.get(reply["id"]), 5, "a thread on the answer")
+    assert thread["name"] == QUESTION and thread["parent_id"] == fake_discord.channel_id
 
 
 async def test_mention_in_a_channel_is_answered_as_a_reply(bot, fake_discord):

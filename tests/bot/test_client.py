@@ -95,3 +95,21 @@ async def test_a_broken_index_ends_in_a_clear_reply_and_a_logged_traceback(start
     assert "index is unavailable" in asked["content"]
     assert status["content"].startswith("Sorry, something went wrong") and status["flags"] & 64
     assert "Traceback" in caplog.text or any(r.exc_info for r in caplog.records)
+
+
+async def test_health_endpoint_reports_ready_once_connected(start_bot, fake_discord):
+    import socket
+
+    import aiohttp
+
+    with socket.socket() as s:  # a free port for the health server
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bot = await start_bot(health_port=port)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+            body = await response.json()
+    assert response.status == 200 and body["ready"] and body["gateway"]
+    await bot.close()
+    with socket.socket() as s:  # closed with the bot
+        s.bind(("0.0.0.0", port))

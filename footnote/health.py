@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 import time
 from typing import Callable
 
@@ -20,29 +21,60 @@ log = logging.getLogger(__name__)
 STATUS_TIMEOUT_S = 5.0
 
 
-async def _index_status(engine) -> tuple[dict | None, str | None]:
-    """engine.status() off the event loop, bounded in time: (status, None) or (None, why not)."""
-    try:
-        status = await asyncio.wait_for(asyncio.to_thread(engine.status), STATUS_TIMEOUT_S)
-        return dict(status), None
-    except asyncio.TimeoutError:
-        return None, f"index status took longer than {STATUS_TIMEOUT_S:.0f} s"
-    except Exception as exc:  # IndexUnavailable, IndexCorrupt, OSError: all mean "not healthy"
-        return None, f"{exc.__class__.__name__}: {exc}"
+class _StatusCheck:
+    """engine.status() in a daemon thread, at most one at a time, bounded in time.
+
+    Not asyncio.to_thread: a status call stuck in a dead store would then block the default executor
+    and with it the loop's shutdown (SIGTERM must still exit). A stuck call keeps its one thread;
+    later probes answer 503 at once instead of piling up more."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.busy = threading.Event()
+
+    async def __call__(self) -> tuple[dict | None, str | None]:
+        if self.busy.is_set():
+            return None, "the previous index status check has not returned yet"
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future = loop.create_future()
+
+        def settle(result) -> None:
+            if not done.done():
+                done.set_result(result)
+
+        def work() -> None:
+            try:
+                result = (dict(self.engine.status()), None)
+            except Exception as exc:  # IndexUnavailable, IndexCorrupt, OSError: all mean "not healthy"
+                result = (None, f"{exc.__class__.__name__}: {exc}")
+            finally:
+                self.busy.clear()
+            try:
+                loop.call_soon_threadsafe(settle, result)
+            except RuntimeError:  # the loop closed while we waited: nobody is listening
+                pass
+
+        self.busy.set()
+        threading.Thread(target=work, name="health-status", daemon=True).start()
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), STATUS_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            return None, f"index status took longer than {STATUS_TIMEOUT_S:.0f} s"
 
 
 def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
     started = time.time()
+    _index_status = _StatusCheck(engine)
 
     async def healthz(_request: web.Request) -> web.Response:
-        status, error = await _index_status(engine)
+        status, error = await _index_status()
         body = {"ok": error is None, "uptime_s": round(time.time() - started, 1), "index": status}
         if error:
             body["error"] = error
         return web.json_response(body, status=200 if error is None else 503)
 
     async def readyz(_request: web.Request) -> web.Response:
-        status, error = await _index_status(engine)
+        status, error = await _index_status()
         try:
             gateway = bool(is_ready())
         except Exception as exc:  # a broken probe is "not ready", never a 500

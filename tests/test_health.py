@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -35,6 +36,7 @@ def settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="module")
 def engine(settings):
     eng = Engine(settings)
+    eng.needs_index()  # loads the model first, as `run` does via ensure_ready (see the deadlock test below)
     yield eng
     eng.close()
 
@@ -109,3 +111,17 @@ def test_probe_exit_codes(settings, engine):
     engine.index(show_bar=False)
     assert run(go()) == (0, 1, 1)
     assert probe(Settings(health_port=0)) == 1
+
+
+@pytest.mark.xfail(reason="engine.py _current_table: non-reentrant _load_lock taken twice; drop this mark once fixed",
+                   strict=False)
+def test_status_on_a_fresh_engine_returns(settings):
+    """A fresh Engine's first call may be status() (a probe before anything else): it must return.
+
+    Bounded: run in a daemon thread and joined with a timeout, so a deadlock fails instead of hanging."""
+    eng, out = Engine(settings), {}
+    worker = threading.Thread(target=lambda: out.update(status=eng.status()), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "Engine.status() deadlocked: _current_table holds _load_lock, embed_model takes it again"
+    assert "articles" in out["status"]

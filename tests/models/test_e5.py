@@ -165,7 +165,8 @@ def test_failed_build_leaves_nothing_behind(tmp_path, monkeypatch):
         raise KeyboardInterrupt("killed mid-build")
 
     monkeypatch.setattr(q, "quantize_dynamic", boom)
-    out = tmp_path / "m"
+    parent = tmp_path / "cache"  # own dir: tmp_path may hold other fixtures' files
+    parent.mkdir()
     with pytest.raises(KeyboardInterrupt):
-        e5_build.build(out)
-    assert list(tmp_path.iterdir()) == []
+        e5_build.build(parent / "m")
+    assert list(parent.iterdir()) == []

@@ -1,7 +1,6 @@
 """The ask cog through the fake Discord: /ask, mentions, DMs, refusals, threads, buttons, limits, pings."""
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 
@@ -68,6 +67,7 @@ async def test_follow_up_in_the_thread_uses_the_previous_question(bot, fake_disc
     assert "63 million" in first["embeds"][0]["description"]
     thread_id = await fake_discord.wait_for(lambda: first["id"] in fake_discord.threads and first["id"])
 
+    await fake_discord.say("", channel_id=thread_id)  # e.g. an image: not a question, no reply
     follow_up = await fake_discord.say("and who signed it?", channel_id=thread_id)  # no mention needed
     in_thread = await fake_discord.bot_message_after(fake_discord.messages.index(follow_up), thread_id)
     # Without the context the same words point at the Tartus deal; in the thread they mean the lease.
@@ -78,6 +78,9 @@ async def test_follow_up_in_the_thread_uses_the_previous_question(bot, fake_disc
     assert "Barack Obama" in in_thread["embeds"][0]["fields"][0]["value"]
     assert "djibouti-bases.txt" in in_thread["embeds"][0]["fields"][0]["value"]
     assert "russia-syria-bases.txt" in in_channel["embeds"][0]["fields"][0]["value"]
+    in_thread_replies = [m for m in fake_discord.messages if m["channel_id"] == thread_id
+                         and m["author"]["id"] == fake_discord.bot_user["id"]]
+    assert len(in_thread_replies) == 1
 
 
 async def test_sources_button_shows_the_sentence_in_context_privately(bot, fake_discord):
@@ -125,8 +128,8 @@ async def test_everyone_in_a_question_never_pings(bot, fake_discord):
     await fake_discord.answer_to(token)
     asked = await fake_discord.say(f"@everyone @here {QUESTION}", mention_bot=True)
     await fake_discord.bot_message_after(fake_discord.messages.index(asked), fake_discord.channel_id)
-    await fake_discord.say("@everyone", mention_bot=False, dm=True)  # a DM with nothing else: a refusal
-    await asyncio.sleep(0.5)
+    dm = await fake_discord.say("@everyone", dm=True)  # a DM with nothing else
+    await fake_discord.bot_message_after(fake_discord.messages.index(dm), dm["channel_id"])
 
     sent = [p for p in fake_discord.sent_payloads() if p.get("content") or p.get("embeds")]
     assert len(sent) >= 3

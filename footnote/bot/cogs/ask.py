@@ -111,9 +111,11 @@ class Ask(commands.Cog):
         text = re.sub(rf"<@!?{me.id}>", "", message.content).strip()
         mentioned = me in message.mentions
         in_our_thread = isinstance(message.channel, discord.Thread) and message.channel.owner_id == me.id
-        if message.guild is None or mentioned or in_our_thread:
+        if message.guild is None or mentioned:
             return text
-        return None
+        # In our threads any message is a follow-up, but an empty one (an image, or no Message
+        # Content intent) is not a question and gets no "ask me something" nag.
+        return text if in_our_thread and text else None
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

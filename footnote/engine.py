@@ -156,10 +156,8 @@ class Engine:
         if not ranked:
             self.gaps.record(question, None, None)
             return Answer(question, refusal_text(None), False)
-        top_source = ranked[0].node.metadata["source"]
-        entry = table.catalog.entries[top_source]
-        article_text = " ".join(s.text for s in entry.sentences) + " " + entry.title
-        answered, confidence = is_answered(refusal_features(ranked, question, article_text), self._refuser)
+        entry = table.catalog.entries[ranked[0].node.metadata["source"]]
+        answered, confidence = is_answered(refusal_features(ranked, question, table), self._refuser)
         if not answered:
             self.gaps.record(question, round(confidence, 4), entry.title)
             return Answer(question, refusal_text(entry.title), False, closest=entry.title)

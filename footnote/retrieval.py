@@ -52,11 +52,29 @@ class SentenceTable:
             self.tokens.extend(previous.tokens[old[1]:old[2]] if reuse else [terms(s.text) for s in entry.sentences])
             self._spans[source] = (entry.digest, first, len(self.rows))
         self.term_sets = [set(t) for t in self.tokens]
+        self._article_terms: dict[str, set[str]] = {}
         df = Counter(t for ts in self.term_sets for t in ts)
         self.weights = TermWeights(dict(df), max(1, len(self.rows)))
         self.bm25 = bm25s.BM25()
         if self.rows:
             self.bm25.index([t or ["∅"] for t in self.tokens], show_progress=False)
+
+    def window_terms(self, row: int, radius: int = 1) -> set[str]:
+        """Terms of a sentence and its neighbours in the same article."""
+        source = self.rows[row].source
+        _, first, end = self._spans[source]
+        out: set[str] = set()
+        for i in range(max(first, row - radius), min(end, row + radius + 1)):
+            out |= self.term_sets[i]
+        return out
+
+    def article_terms(self, source: str) -> set[str]:
+        cached = self._article_terms.get(source)
+        if cached is None:
+            _, first, end = self._spans[source]
+            cached = set().union(*self.term_sets[first:end]) if end > first else set()
+            self._article_terms[source] = cached
+        return cached
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -46,7 +46,7 @@ class Settings:
     index_dir: Path = Path("index")
     # Embedding: "e5" (offline multilingual-e5-small int8), "minilm" (offline all-MiniLM-L6-v2 int8),
     # or "<provider>:<model>" for any llama-index embedding (e.g. "openai:text-embedding-3-small").
-    embed_model: str = "minilm"
+    embed_model: str = "e5"
     model_cache: Path = Path.home() / ".cache" / "footnote"
     threads: int = 2
     # Answering

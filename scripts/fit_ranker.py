@@ -21,7 +21,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footnote.answering.evidence import missing_specifics  # noqa: E402
 from footnote.answering.ranker import REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
 from footnote.answering.refuse import refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
@@ -47,6 +46,41 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 30
         w -= lr * (Z.T @ g / len(y) + l2 * w)
         b -= lr * g.mean()
     return w / sd, b - float((w / sd) @ mu)
+
+
+def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 1500,
+                 lr: float = 0.5) -> np.ndarray:
+    """Softmax over each question's candidates, maximising the probability of its gold sentences:
+    this optimises the first citation directly, unlike a pointwise fit."""
+    allX = np.vstack([X for X, _ in groups])
+    mu, sd = allX.mean(axis=0), allX.std(axis=0) + 1e-9
+    groups = [((X - mu) / sd, y) for X, y in groups if y.any()]
+    w = np.zeros(allX.shape[1])
+    for _ in range(steps):
+        grad = l2 * w
+        for Z, y in groups:
+            z = Z @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            q = p * y / (p * y).sum()  # posterior over the gold ones
+            grad -= (q - p) @ Z / len(groups)
+        w -= lr * grad
+    return w / sd
+
+
+def calibrate(groups: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> tuple[np.ndarray, float]:
+    """Scale and bias on the listwise score so it reads as P(sentence holds the answer)."""
+    s = np.concatenate([X @ w for X, _ in groups])[:, None]
+    y = np.concatenate([yy for _, yy in groups])
+    a, b = fit_logistic(s, y)
+    return w * a[0], b
+
+
+def fit_sentence_model(rows) -> Logistic:
+    """Listwise weights, then calibrated into probabilities."""
+    groups = [(matrix(f, SENTENCE_FEATURES), np.array(lab, dtype=float)) for _, _, f, lab in rows if f]
+    w, b = calibrate(groups, fit_listwise(groups))
+    return Logistic(SENTENCE_FEATURES, tuple(w), b)
 
 
 def load_questions() -> list[dict]:
@@ -98,9 +132,7 @@ def evaluate(data, sent_model: Logistic, table, refuse_model: Logistic | None):
         for j, node in zip(order, ranked):
             node.node.metadata["features"] = feats[j]
             node.score = scores[j]
-        entry = table.catalog.entries[ranked[0].node.metadata["source"]]
-        article_text = " ".join(s.text for s in entry.sentences) + " " + entry.title
-        rf = refusal_features(ranked, q["question"], article_text)
+        rf = refusal_features(ranked, q["question"], table)
         rows.append((q, bool(labels[order[0]]), rf))
     return rows
 
@@ -126,17 +158,13 @@ def main() -> None:
     folds = [zlib.crc32(q["id"].encode()) % 5 for q, *_ in data]
     answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
     held_out: list = [None] * len(data)
-    sentence_models = []
     for fold in range(5):
-        train = [k for k in answerable if folds[k] != fold]
-        X = np.vstack([matrix(data[k][2], SENTENCE_FEATURES) for k in train if data[k][2]])
-        y = np.concatenate([np.array(data[k][3], dtype=float) for k in train if data[k][2]])
-        w, b = fit_logistic(X, y)
-        model = Logistic(SENTENCE_FEATURES, tuple(w), b)
-        sentence_models.append(model)
+        model = fit_sentence_model([data[k] for k in answerable if folds[k] != fold])
         test = [k for k in range(len(data)) if folds[k] == fold]
         for k, row in zip(test, evaluate([data[k] for k in test], model, table, None)):
             held_out[k] = row
+    recall = np.mean([any(data[k][3]) for k in answerable])
+    print(f"candidate recall (a gold sentence among the candidates): {recall:.3f}")
     top1 = np.mean([held_out[k][1] for k in answerable])
     print(f"sentence ranker, 5-fold held-out top-1 on answerable: {top1:.3f}")
 
@@ -162,10 +190,9 @@ def main() -> None:
           f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
 
     # Final models on everything.
-    X = np.vstack([matrix(data[k][2], SENTENCE_FEATURES) for k in answerable if data[k][2]])
-    y = np.concatenate([np.array(data[k][3], dtype=float) for k in answerable if data[k][2]])
-    ws, bs = fit_logistic(X, y)
-    final_rows = evaluate(data, Logistic(SENTENCE_FEATURES, tuple(ws), bs), table, None)
+    final = fit_sentence_model([data[k] for k in answerable])
+    ws, bs = np.array(final.weights), final.bias
+    final_rows = evaluate(data, final, table, None)
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
     wr, br = fit_logistic(R, t, balance=True)
     spec = {

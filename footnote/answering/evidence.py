@@ -36,6 +36,14 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in STOPWORDS]
 
 
+def bigram_overlap(question_terms: list[str], text_terms: list[str]) -> float:
+    """Share of the question's adjacent term pairs that the text has adjacent too (copied phrasing)."""
+    pairs = set(zip(question_terms, question_terms[1:]))
+    if not pairs:
+        return 0.0
+    return len(pairs & set(zip(text_terms, text_terms[1:]))) / len(pairs)
+
+
 def answer_type(question: str) -> str | None:
     """What kind of phrase the question asks for: date, number, person/name, place, or None."""
     q = question.lower().strip()
@@ -93,3 +101,10 @@ class TermWeights:
             return 0.0
         total = sum(self.idf(t) for t in set(question_terms))
         return sum(self.idf(t) for t in set(question_terms) if t in text_terms) / total if total else 0.0
+
+    def rarest_missing(self, question_terms: list[str], text_terms: set[str]) -> float:
+        """The rarest question term the text lacks, as a share of the rarest possible (0: none missing).
+
+        Look-alike questions often hinge on one specific word the article never uses."""
+        missing = [self.idf(t) for t in set(question_terms) if t not in text_terms]
+        return max(missing) / self.idf("\0never-seen") if missing else 0.0

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "title", "type", "article", "lead", "missing")
-REFUSAL_FEATURES = ("p_top", "dense_top", "cover_top", "type_top", "missing_article", "margin", "bm25_raw")
+SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
+                     "article", "lead", "position", "missing")
+REFUSAL_FEATURES = ("p_top", "dense_top", "cover_top", "window_cover_top", "article_cover", "rarest_missing_window",
+                    "rarest_missing_article", "type_top", "missing_article", "margin", "bm25_raw")
 
 _DEFAULT = {
     "sentence": {"weights": {"dense": 6.0, "dense_gap": 6.0, "bm25": 1.0, "chunk": 1.0, "cover": 2.0, "title": 0.5,

@@ -3,23 +3,33 @@ from __future__ import annotations
 
 from llama_index.core.schema import NodeWithScore
 
-from footnote.answering.evidence import missing_specifics
+from footnote.answering.evidence import missing_specifics, terms
 from footnote.answering.ranker import Logistic
 
 
-def refusal_features(ranked: list[NodeWithScore], question: str, article_text: str) -> dict[str, float]:
+def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:
     """Question-level evidence: how good the best sentence is and whether its article knows the specifics."""
     top = ranked[0]
-    feats = top.node.metadata["features"]
+    meta = top.node.metadata
+    feats = meta["features"]
     second = ranked[1].score if len(ranked) > 1 else 0.0
+    entry = table.catalog.entries[meta["source"]]
+    article_text = " ".join(s.text for s in entry.sentences) + " " + entry.title
+    qterms = terms(question)
+    window = table.window_terms(meta["row"])
+    article = table.article_terms(meta["source"])
     return {
         "p_top": top.score or 0.0,
         "dense_top": feats["dense"],
         "cover_top": feats["cover"],
+        "window_cover_top": feats["window_cover"],
+        "article_cover": table.weights.coverage(qterms, article),
+        "rarest_missing_window": table.weights.rarest_missing(qterms, window),
+        "rarest_missing_article": table.weights.rarest_missing(qterms, article),
         "type_top": feats["type"],
         "missing_article": missing_specifics(question, article_text),
         "margin": (top.score or 0.0) - (second or 0.0),
-        "bm25_raw": top.node.metadata.get("bm25", 0.0),
+        "bm25_raw": meta.get("bm25", 0.0),
     }
 
 

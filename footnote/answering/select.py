@@ -7,7 +7,7 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from footnote.answering.evidence import answer_type, has_type, missing_specifics, terms
+from footnote.answering.evidence import answer_type, bigram_overlap, has_type, missing_specifics, terms
 from footnote.answering.ranker import Logistic
 
 
@@ -52,10 +52,13 @@ class SentenceSelector(BaseNodePostprocessor):
                 "bm25": meta["bm25"],
                 "chunk": meta["chunk"],
                 "cover": self._table.weights.coverage(qterms, self._table.term_sets[meta["row"]]),
+                "window_cover": self._table.weights.coverage(qterms, self._table.window_terms(meta["row"])),
+                "bigram": bigram_overlap(qterms, self._table.tokens[meta["row"]]),
                 "title": self._table.weights.coverage(qterms, titles[src]),
                 "type": 0.0 if kind is None else (1.0 if has_type(text, kind) else -1.0),
                 "article": per_article[src] - best_dense,
                 "lead": 1.0 if meta["n"] == 0 else 0.0,
+                "position": 1.0 / (1.0 + meta["n"]),
                 "missing": missing_specifics(question, text),
             })
         return rows

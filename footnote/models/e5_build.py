@@ -182,9 +182,10 @@ def build(out_dir: Path, src: Path | None = None) -> Path:
         c = f.config
         del f  # free the dequantised weights before quantising
         _log("quantising to int8 per channel")
-        # The quantizer logs per-tensor chatter on the root logger; mute it here.
-        prev_disable = logging.root.manager.disable
-        logging.disable(logging.WARNING)
+        # The quantizer logs per-tensor chatter straight on the root logger. A
+        # root-logger filter drops only those calls (named loggers propagate past it).
+        mute = logging.Filter("no-root-records")
+        logging.root.addFilter(mute)
         try:
             quantize_dynamic(str(fp32), str(tmp / "model.onnx"), per_channel=True,
                              weight_type=QuantType.QInt8,
@@ -192,7 +193,7 @@ def build(out_dir: Path, src: Path | None = None) -> Path:
                              # contrib-op outputs have no inferred type; all are float
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
         finally:
-            logging.disable(prev_disable)
+            logging.root.removeFilter(mute)
         fp32.unlink()
         manifest = {
             "format_version": FORMAT_VERSION, "source": source_info(src),

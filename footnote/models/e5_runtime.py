@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -131,6 +132,12 @@ def ensure_model(cache_dir: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not _manifest_ok(model_dir, src):  # another process may have built it
             from .e5_build import build
+
+            # Leftovers of a build killed with SIGKILL (no cleanup ran); safe to
+            # drop while we hold the lock.
+            for junk in cache_dir.glob(f".{MODEL_SUBDIR}.*-*"):
+                if junk.is_dir():
+                    shutil.rmtree(junk, ignore_errors=True)
 
             log.info("building the e5 model once (~%d s) into %s", _estimate_s(), model_dir)
             build(model_dir, src)

@@ -151,9 +151,12 @@ def test_ensure_model_rebuilds_when_stale(model_dir, tmp_path, spy_build, tamper
 
 
 def test_ensure_model_builds_when_missing(tmp_path, spy_build, caplog):
+    junk = tmp_path / "new" / f".{e5_runtime.MODEL_SUBDIR}.tmp-killed"  # SIGKILLed build
+    junk.mkdir(parents=True)
     with caplog.at_level("INFO", logger="footnote.models.e5_runtime"):
         d = ensure_model(tmp_path / "new")
     assert spy_build == [d] and (d / "model.onnx").is_file()
+    assert not junk.exists()
     assert any("building the e5 model once" in r.getMessage() for r in caplog.records)
 
 

@@ -90,7 +90,6 @@ def assert_index_complete(index: Path, facts: dict) -> None:
 def assert_answers(root: Path, facts: dict, sample: int = 8) -> None:
     engine = Engine(Settings(seeds_dir=root / "seeds", index_dir=root / "index"))
     try:
-        # Also loads the model before ask(): a fresh Engine's first ask() deadlocks (see test_health).
         assert engine.ensure_ready(show_bar=False) is None, "the index should be complete already"
         for source, (question, year) in list(facts.items())[:: max(1, len(facts) // sample)]:
             answer = engine.ask(question)

@@ -26,6 +26,7 @@ from footnote.store import IndexUnavailable, get_collections, open_client
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
+SECOND_CITATION = 0.75  # a further sentence is cited when it scores at least this share of the best one
 
 
 class Engine:
@@ -35,7 +36,7 @@ class Engine:
         """`embed_model` lets tests and benches share one loaded model; by default EMBED_MODEL is built."""
         self.settings = settings
         self._index_lock = threading.Lock()
-        self._load_lock = threading.Lock()
+        self._load_lock = threading.RLock()  # the table load asks for the model under the same lock
         self._embed_model = embed_model
         self._client = None
         self._table: SentenceTable | None = None
@@ -169,7 +170,7 @@ class Engine:
     def _citations(self, ranked, table: SentenceTable) -> list[Citation]:
         """The top sentence, plus up to two more that score nearly as well; each checked against its file."""
         top = ranked[0].score or 0.0
-        chosen = [ranked[0]] + [n for n in ranked[1:MAX_CITATIONS + 2] if (n.score or 0.0) >= max(0.5, 0.8 * top)]
+        chosen = [ranked[0]] + [n for n in ranked[1:MAX_CITATIONS + 2] if (n.score or 0.0) >= SECOND_CITATION * top]
         cache: dict[str, str] = {}
         out: list[Citation] = []
         for node in chosen:

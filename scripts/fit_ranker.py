@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import shutil
 import sys
 import zlib
@@ -142,6 +143,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--min-answered", type=float, default=0.92)
+    ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
     args = ap.parse_args()
 
     seeds, index = args.work / "seeds", args.work / "index"
@@ -152,7 +154,12 @@ def main() -> None:
     engine = Engine(settings)
     engine.ensure_ready()
     questions = load_questions()
-    data = collect(engine, questions)
+    cache = args.work / "features.pickle"
+    if args.reuse_features and cache.exists():
+        data = pickle.loads(cache.read_bytes())
+    else:
+        data = collect(engine, questions)
+        cache.write_bytes(pickle.dumps(data))
     table = engine._current_table()
 
     folds = [zlib.crc32(q["id"].encode()) % 5 for q, *_ in data]
@@ -173,9 +180,12 @@ def main() -> None:
     t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
     kinds = np.array([r[0]["kind"] for r in held_out])
     probs = np.zeros(len(t))
+    # Trained on answerable vs absent (separable evidence); look-alike questions only steer the threshold,
+    # since as training negatives they mostly teach it to distrust good matches.
+    learn = kinds != "unanswerable-adversarial"
     for fold in range(5):
         tr = np.array([f != fold for f in folds])
-        w, b = fit_logistic(R[tr], t[tr], balance=True)
+        w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)
         probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
     best = None
     for thr in np.linspace(0.05, 0.95, 91):
@@ -194,7 +204,7 @@ def main() -> None:
     ws, bs = np.array(final.weights), final.bias
     final_rows = evaluate(data, final, table, None)
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
-    wr, br = fit_logistic(R, t, balance=True)
+    wr, br = fit_logistic(R[learn], t[learn], balance=True)
     spec = {
         "fitted_on": "shared/eval/dev (683 questions), scripts/fit_ranker.py",
         "heldout": {"top1": round(float(top1), 4), "answered": round(float(answered), 4),

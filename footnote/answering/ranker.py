@@ -5,6 +5,7 @@ starting point that keeps the engine usable before any fit."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,8 +13,9 @@ from pathlib import Path
 
 SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
                      "article", "lead", "position", "missing")
-REFUSAL_FEATURES = ("p_top", "dense_top", "cover_top", "window_cover_top", "article_cover", "rarest_missing_window",
-                    "rarest_missing_article", "type_top", "missing_article", "margin", "bm25_raw")
+REFUSAL_FEATURES = ("dense_top", "window_cover_top", "article_cover", "type_top", "bigram_top")
+
+log = logging.getLogger(__name__)
 
 _DEFAULT = {
     "sentence": {"weights": {"dense": 6.0, "dense_gap": 6.0, "bm25": 1.0, "chunk": 1.0, "cover": 2.0, "title": 0.5,
@@ -47,5 +49,9 @@ def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
 def load_models(path: str | None = None) -> tuple[Logistic, Logistic]:
     """(sentence ranker, refusal classifier) from ranker.json beside this file, or the defaults."""
     file = Path(path) if path else Path(__file__).with_name("ranker.json")
-    spec = json.loads(file.read_text()) if file.exists() else _DEFAULT
+    if file.exists():
+        spec = json.loads(file.read_text())
+    else:
+        log.warning("%s is missing: using unfitted default weights (run scripts/fit_ranker.py)", file)
+        spec = _DEFAULT
     return _model(spec["sentence"], SENTENCE_FEATURES), _model(spec["refusal"], REFUSAL_FEATURES)

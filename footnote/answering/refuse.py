@@ -27,6 +27,7 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "rarest_missing_window": table.weights.rarest_missing(qterms, window),
         "rarest_missing_article": table.weights.rarest_missing(qterms, article),
         "type_top": feats["type"],
+        "bigram_top": feats.get("bigram", 0.0),
         "missing_article": missing_specifics(question, article_text),
         "margin": (top.score or 0.0) - (second or 0.0),
         "bm25_raw": meta.get("bm25", 0.0),

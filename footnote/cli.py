@@ -36,9 +36,9 @@ def make_engine(settings: Settings):
 def _engine_errors():
     from footnote.catalog import IndexCorrupt
     from footnote.indexer import IndexBusy
-    from footnote.store import IndexUnavailable
+    from footnote.store import IndexUnavailable, IndexWriteError
 
-    return IndexBusy, IndexUnavailable, IndexCorrupt, SettingsError
+    return IndexBusy, IndexUnavailable, IndexWriteError, IndexCorrupt, SettingsError
 
 
 @click.group()

@@ -19,10 +19,10 @@ from footnote.catalog import Catalog, IndexCorrupt
 from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
-from footnote.indexer import Indexer, IndexReport, Progress, pending_changes
+from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
-from footnote.store import IndexUnavailable, get_collections, open_client
+from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
@@ -59,8 +59,10 @@ class Engine:
         try:
             return get_collections(self._client, self.embed_model.model_name)
         except Exception as exc:
-            raise IndexUnavailable(f"the index is unavailable ({exc.__class__.__name__}: {exc}): "
-                                   "check the Chroma server or run `python bot.py index`") from exc
+            where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" \
+                if self.settings.chroma_host else f"the index in {self.settings.index_dir}"
+            raise IndexUnavailable(f"{where} is unavailable ({exc.__class__.__name__}): "
+                                   "check that it is running and reachable") from exc
 
     def _catalog_path(self) -> Path:
         return self.settings.index_dir / "catalog.json"
@@ -88,10 +90,26 @@ class Engine:
         return not catalog.entries or pending_changes(self.settings, catalog)
 
     def ensure_ready(self, show_bar: bool = True) -> IndexReport | None:
-        """Load everything; index first when the index is empty or stale."""
-        report = self.index(show_bar=show_bar) if self.needs_index() else None
+        """Load everything; index first when the index is empty or stale.
+
+        When the update cannot run (another run holds the lock, the disk is full or read-only) but an
+        index exists, say so and answer from the index as it is rather than not at all."""
+        report = None
+        if self.needs_index():
+            try:
+                report = self.index(show_bar=show_bar)
+            except (IndexBusy, IndexWriteError) as exc:
+                if not self._has_index():
+                    raise
+                log.warning("answering from the existing index: %s", exc)
         self._current_table()
         return report
+
+    def _has_index(self) -> bool:
+        try:
+            return bool(Catalog.load(self.settings.index_dir, self.embed_model.model_name).entries)
+        except IndexCorrupt:
+            return False
 
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:

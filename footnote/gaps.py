@@ -1,10 +1,13 @@
 """Coverage gaps: every refused question (question, time, best score, closest article) in SQLite."""
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS gaps (
     id INTEGER PRIMARY KEY, asked_at REAL NOT NULL, question TEXT NOT NULL,
@@ -22,9 +25,13 @@ class GapLog:
         return conn
 
     def record(self, question: str, best_score: float | None, closest: str | None) -> None:
-        with closing(self._connect()) as conn, conn:
-            conn.execute("INSERT INTO gaps (asked_at, question, best_score, closest) VALUES (?, ?, ?, ?)",
-                         (time.time(), question, best_score, closest))
+        """Log a refusal; a log we cannot write (read-only or full disk) must never cost the answer."""
+        try:
+            with closing(self._connect()) as conn, conn:
+                conn.execute("INSERT INTO gaps (asked_at, question, best_score, closest) VALUES (?, ?, ?, ?)",
+                             (time.time(), question, best_score, closest))
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("coverage gap not recorded (%s): check that %s is writable", exc, self.path)
 
     def recent(self, limit: int = 50) -> list[dict]:
         if not self.path.exists():

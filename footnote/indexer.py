@@ -25,7 +25,7 @@ from footnote.catalog import Catalog, Entry, IndexCorrupt
 from footnote.chunking import SentenceChunker, SentenceEmbedder, article_document, sentences_of
 from footnote.corpus import ArticleError, article_paths, read_article
 from footnote.settings import Settings
-from footnote.store import get_collections
+from footnote.store import IndexWriteError, cannot_write, get_collections
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +152,21 @@ class Indexer:
         path = self._docstore_path()
         tmp = path.with_name(".docstore.json.tmp")
         docstore.persist(str(tmp))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
 
     def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:
         started = time.perf_counter()
-        with index_lock(self.settings.index_dir):
-            report = self._run(rebuild, progress, show_bar)
+        try:
+            with index_lock(self.settings.index_dir):
+                report = self._run(rebuild, progress, show_bar)
+        except (IndexBusy, IndexWriteError):
+            raise
+        except Exception as exc:  # sqlite/chroma/OS errors from a full disk or a read-only folder
+            if not cannot_write(exc):
+                raise
+            raise IndexWriteError(f"cannot write the index in {self.settings.index_dir} ({exc}): free disk space "
+                                  "or make INDEX_DIR writable; the previous index still answers") from exc
         report.seconds = time.perf_counter() - started
         return report
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 
 import chromadb
@@ -21,6 +23,26 @@ class IndexUnavailable(RuntimeError):
     """The vector store cannot be reached or read; the message says what to do."""
 
 
+class IndexWriteError(RuntimeError):
+    """The index cannot be written (read-only, disk full); the previous index is left as it was."""
+
+
+# SQLite's words for a store it can read but not write: answer from a copy instead of failing.
+_CANNOT_WRITE = ("readonly", "read-only", "disk is full", "disk i/o", "no space")
+
+
+def cannot_write(exc: BaseException) -> bool:
+    return any(word in str(exc).lower() for word in _CANNOT_WRITE) or getattr(exc, "errno", None) in (28, 30, 13)
+
+
+def _read_only_copy(path: Path) -> chromadb.ClientAPI:
+    """Open a private temporary copy of a store we may not write, so the old index keeps answering."""
+    copy = Path(tempfile.mkdtemp(prefix="footnote-readonly-index-"))
+    shutil.copytree(path, copy, dirs_exist_ok=True)
+    log.warning("%s cannot be written (read-only or full): answering from a copy; fix it to update the index", path)
+    return chromadb.PersistentClient(path=str(copy), settings=ChromaSettings(anonymized_telemetry=False))
+
+
 def chroma_path(settings: Settings) -> Path:
     return settings.index_dir / "chroma"
 
@@ -36,11 +58,21 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
             )
         path = chroma_path(settings)
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        try:
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:
+            if cannot_write(exc) and path.exists():
+                return _read_only_copy(path)
+            raise
     except Exception as exc:  # chromadb raises a variety of types for unreachable or corrupt stores
-        where = f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host \
-            else f"the index at {chroma_path(settings)}"
-        raise IndexUnavailable(f"cannot open {where} ({exc}): check it, or delete INDEX_DIR and run `python bot.py index`") from exc
+        if settings.chroma_host:
+            raise IndexUnavailable(f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                                   f"({exc.__class__.__name__}): start it or fix CHROMA_HOST/CHROMA_PORT") from exc
+        if cannot_write(exc):
+            raise IndexWriteError(f"cannot write {chroma_path(settings)} ({exc}): free disk space or make "
+                                  "INDEX_DIR writable") from exc
+        raise IndexUnavailable(f"cannot open the index at {chroma_path(settings)} ({exc}): "
+                               "run `python bot.py index --rebuild`") from exc
 
 
 def collection_name(base: str, model_name: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
                      "article", "lead", "position", "missing")
-REFUSAL_FEATURES = ("dense_top", "window_cover_top", "article_cover", "type_top", "bigram_top")
+REFUSAL_FEATURES = ("dense_top", "window_share", "article_share")
 
 log = logging.getLogger(__name__)
 

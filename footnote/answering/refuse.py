@@ -18,7 +18,11 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
     qterms = terms(question)
     window = table.window_terms(meta["row"])
     article = table.article_terms(meta["source"])
+    plain = set(qterms)
     return {
+        # Unweighted shares: an absolute decision must not hinge on IDF, which a small corpus makes noisy.
+        "window_share": len(plain & window) / len(plain) if plain else 0.0,
+        "article_share": len(plain & article) / len(plain) if plain else 0.0,
         "p_top": top.score or 0.0,
         "dense_top": feats["dense"],
         "cover_top": feats["cover"],

@@ -37,7 +37,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
 RUN python -c "from dataclasses import replace; \
 from footnote.settings import Settings; from footnote.embeddings import build_embedding; \
 s = Settings.from_env(dotenv_path=None); \
-[build_embedding(replace(s, embed_model=m)) for m in ('minilm', 'e5')]" \
+[build_embedding(replace(s, embed_model=m)) for m in ('e5',)]" \
  && chmod -R a+rX /opt/footnote
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/footnote footnote \
  && mkdir -p /data/seeds /data/index \

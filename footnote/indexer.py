@@ -228,11 +228,17 @@ class Indexer:
         bar = tqdm(total=total_sentences, unit="sent", desc="indexing", file=sys.stderr,
                    disable=not show_bar or not todo, dynamic_ncols=True)
         done_articles = 0
+        # A run that died left a marker: only then can rows of "new" articles already be in Chroma.
+        marker = self.settings.index_dir / ".unfinished"
+        killed_before = marker.exists()
+        marker.touch()
+        last_commit, commit_cost = time.monotonic(), 0.0
         for lo in range(0, len(todo), BATCH_ARTICLES):
             batch = todo[lo: lo + BATCH_ARTICLES]
-            for article, _, _ in batch:  # also clears what a killed run left half-written
-                vector_store.delete(article.source)
-                sentences.delete(where={"source": article.source})
+            stale = [a.source for a, _, _ in batch if killed_before or a.source in catalog.entries]
+            if stale:  # old rows of changed articles, or what a killed run left half-written
+                chunks.delete(where={"document_id": {"$in": stale}})
+                sentences.delete(where={"source": {"$in": stale}})
             nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch])
             ids, vecs, docs, metas = [], [], [], []
             for node in nodes:
@@ -246,11 +252,18 @@ class Indexer:
                                  documents=docs[at:at + 4000], metadatas=metas[at:at + 4000])
             for article, _, stamp in batch:
                 catalog.entries[article.source] = Entry.from_article(article, stamp)
-            catalog.indexed_at = time.time()
-            catalog.save()
-            self._persist_docstore(docstore)
-            report.sentences_embedded += len(ids)
             done_articles += len(batch)
+            # Commit often, but spend at most ~10% of the time on it: a small index commits every
+            # batch, a big one (whose catalog takes a while to write) every few seconds. A kill loses
+            # only the work since the last commit.
+            if time.monotonic() - last_commit >= max(1.0, 10 * commit_cost) or done_articles == len(todo):
+                started_commit = time.monotonic()
+                catalog.indexed_at = time.time()
+                catalog.save()
+                self._persist_docstore(docstore)
+                last_commit = time.monotonic()
+                commit_cost = last_commit - started_commit
+            report.sentences_embedded += len(ids)
             bar.update(len(ids))
             bar.set_postfix_str(f"{done_articles}/{len(todo)} articles")
             if progress:
@@ -261,6 +274,7 @@ class Indexer:
                 catalog.indexed_at = time.time()
             catalog.save()
             self._persist_docstore(docstore)
+        marker.unlink(missing_ok=True)
         report.articles = len(catalog.entries)
         report.sentences = catalog.sentence_count
         return report

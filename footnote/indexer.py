@@ -239,7 +239,9 @@ class Indexer:
             if stale:  # old rows of changed articles, or what a killed run left half-written
                 chunks.delete(where={"document_id": {"$in": stale}})
                 sentences.delete(where={"source": {"$in": stale}})
-            nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch])
+            # The docstore keeps ids and hashes for change detection; the texts live in the catalog.
+            nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch],
+                                 store_doc_text=False)
             ids, vecs, docs, metas = [], [], [], []
             for node in nodes:
                 for sent, vec in zip(sentences_of(node), embedder.sentence_vectors[node.node_id]):

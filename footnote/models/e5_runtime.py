@@ -26,6 +26,9 @@ DIM = 384
 _FILES = ("model.onnx", "tokenizer.json", "normalize.json", "manifest.json")
 
 
+MAX_BATCH_TOKENS = 32 * 64  # batch 32 at 64 tokens, the typical sentence
+
+
 class E5Onnx:
     def __init__(self, model_dir: Path, threads: int = 2, spin: bool = False):
         import onnxruntime as ort
@@ -90,9 +93,15 @@ class E5Onnx:
         ids = self._ids([prefix + t for t in texts])
         # Longest first, so similar lengths share a batch and padding stays small.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        for s in range(0, len(order), max(1, batch_size)):
-            chunk = order[s:s + batch_size]
+        # A token budget per batch: long texts go in smaller batches, so the attention activations
+        # (and the process's peak memory) stay bounded while short sentences keep full batches.
+        s = 0
+        while s < len(order):
+            longest = len(ids[order[s]])
+            size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, longest)))
+            chunk = order[s:s + size]
             out[chunk] = self._run([ids[i] for i in chunk])
+            s += size
         return out
 
     def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

@@ -56,6 +56,10 @@ def index(rebuild: bool) -> None:
         report = make_engine(settings).index(rebuild=rebuild)
     except _engine_errors() as exc:
         raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # unforeseen: one line here, the traceback at DEBUG
+        log.debug("index failed", exc_info=True)
+        raise click.ClickException(f"indexing failed ({exc.__class__.__name__}: {exc}); the previous index "
+                                   "still answers. Run with LOG_LEVEL=DEBUG for the details") from None
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
     click.echo(report.summary())

@@ -163,7 +163,7 @@ class Indexer:
         except (IndexBusy, IndexWriteError):
             raise
         except Exception as exc:  # sqlite/chroma/OS errors from a full disk or a read-only folder
-            if not cannot_write(exc):
+            if not cannot_write(exc, self.settings.index_dir):
                 raise
             raise IndexWriteError(f"cannot write the index in {self.settings.index_dir} ({exc}): free disk space "
                                   "or make INDEX_DIR writable; the previous index still answers") from exc

@@ -31,8 +31,15 @@ class IndexWriteError(RuntimeError):
 _CANNOT_WRITE = ("readonly", "read-only", "disk is full", "disk i/o", "no space")
 
 
-def cannot_write(exc: BaseException) -> bool:
-    return any(word in str(exc).lower() for word in _CANNOT_WRITE) or getattr(exc, "errno", None) in (28, 30, 13)
+def cannot_write(exc: BaseException, folder: Path | None = None) -> bool:
+    """Is this error the store failing to write? Chroma reports a full disk in many words
+    ("compaction failed", ...), so the file system's free space is asked too."""
+    if any(word in str(exc).lower() for word in _CANNOT_WRITE) or getattr(exc, "errno", None) in (28, 30, 13):
+        return True
+    try:
+        return folder is not None and shutil.disk_usage(folder).free < 16 * 2**20
+    except OSError:
+        return False
 
 
 def _read_only_copy(path: Path) -> chromadb.ClientAPI:
@@ -61,14 +68,14 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         try:
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as exc:
-            if cannot_write(exc) and path.exists():
+            if cannot_write(exc, path) and path.exists():
                 return _read_only_copy(path)
             raise
     except Exception as exc:  # chromadb raises a variety of types for unreachable or corrupt stores
         if settings.chroma_host:
             raise IndexUnavailable(f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
                                    f"({exc.__class__.__name__}): start it or fix CHROMA_HOST/CHROMA_PORT") from exc
-        if cannot_write(exc):
+        if cannot_write(exc, settings.index_dir):
             raise IndexWriteError(f"cannot write {chroma_path(settings)} ({exc}): free disk space or make "
                                   "INDEX_DIR writable") from exc
         raise IndexUnavailable(f"cannot open the index at {chroma_path(settings)} ({exc}): "

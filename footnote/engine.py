@@ -116,8 +116,14 @@ class Engine:
         with self._index_lock:
             if self._client is None:
                 self._client = open_client(self.settings)
-            report = Indexer(self.settings, self.embed_model, self._client).run(rebuild, progress, show_bar)
-        self._current_table()  # reload now (reusing unchanged articles) so the next question pays nothing
+            indexer = Indexer(self.settings, self.embed_model, self._client)
+            report = indexer.run(rebuild, progress, show_bar)
+            # Build the table now, from the catalog just written (not re-read), reusing unchanged
+            # articles' tokens, so the next question pays nothing.
+            with self._load_lock:
+                path = self._catalog_path()
+                self._table = SentenceTable(indexer.catalog, previous=self._table)
+                self._catalog_stamp = path.stat().st_mtime_ns if path.exists() else None
         return report
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:

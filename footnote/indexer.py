@@ -115,6 +115,7 @@ class Indexer:
         self.settings = settings
         self.embed_model = embed_model
         self.client = client
+        self.catalog: Catalog | None = None
 
     def _docstore_path(self) -> Path:
         return self.settings.index_dir / "docstore.json"
@@ -277,6 +278,7 @@ class Indexer:
             catalog.save()
             self._persist_docstore(docstore)
         marker.unlink(missing_ok=True)
+        self.catalog = catalog  # what was just written, for a caller that would otherwise re-read it
         report.articles = len(catalog.entries)
         report.sentences = catalog.sentence_count
         return report

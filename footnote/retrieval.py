@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceRow:
     source: str
     n: int

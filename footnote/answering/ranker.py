@@ -13,7 +13,7 @@ from pathlib import Path
 
 SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
                      "article", "lead", "position", "missing")
-REFUSAL_FEATURES = ("dense_top", "window_share", "article_share")
+REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top")
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,8 @@ class Engine:
         self._embed_model = embed_model
         self._client = None
         self._table: SentenceTable | None = None
-        self._catalog_stamp: float | None = None
+        self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
+        self._catalog_stamp: int | None = None
         self._ranker, self._refuser = load_models()
         self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
 
@@ -67,22 +68,35 @@ class Engine:
     def _catalog_path(self) -> Path:
         return self.settings.index_dir / "catalog.json"
 
-    def _current_table(self) -> SentenceTable:
-        """The sentence table, reloaded when another process (or /reindex) rewrote the catalog."""
+    def _stamp(self) -> int | None:
         path = self._catalog_path()
-        stamp = path.stat().st_mtime_ns if path.exists() else None
-        if self._table is None or stamp != self._catalog_stamp:
+        return path.stat().st_mtime_ns if path.exists() else None
+
+    def _current_catalog(self) -> Catalog:
+        """The catalog, read again only when its file changed (another process or /reindex wrote it).
+
+        The watch loop asks for it every few seconds: on a big index a parse each time would not do."""
+        stamp = self._stamp()
+        if self._catalog is None or stamp != self._catalog_stamp:
             with self._load_lock:
-                if self._table is None or stamp != self._catalog_stamp:
-                    catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
-                    self._table = SentenceTable(catalog, previous=self._table)
+                if self._catalog is None or stamp != self._catalog_stamp:
+                    self._catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
                     self._catalog_stamp = stamp
+        return self._catalog
+
+    def _current_table(self) -> SentenceTable:
+        """The sentence table of the current catalog, reusing unchanged articles of the last one."""
+        catalog = self._current_catalog()
+        if self._table is None or self._table.catalog is not catalog:
+            with self._load_lock:
+                if self._table is None or self._table.catalog is not catalog:
+                    self._table = SentenceTable(catalog, previous=self._table)
         return self._table
 
     def needs_index(self) -> bool:
         """Cheap (stat only): is the index empty, unreadable, or behind seeds/?"""
         try:
-            catalog = Catalog.load(self.settings.index_dir, self.embed_model.model_name)
+            catalog = self._current_catalog()
         except IndexCorrupt:
             return True
         if catalog.embed_model and catalog.embed_model != self.embed_model.model_name:
@@ -107,7 +121,7 @@ class Engine:
 
     def _has_index(self) -> bool:
         try:
-            return bool(Catalog.load(self.settings.index_dir, self.embed_model.model_name).entries)
+            return bool(self._current_catalog().entries)
         except IndexCorrupt:
             return False
 
@@ -118,12 +132,11 @@ class Engine:
                 self._client = open_client(self.settings)
             indexer = Indexer(self.settings, self.embed_model, self._client)
             report = indexer.run(rebuild, progress, show_bar)
-            # Build the table now, from the catalog just written (not re-read), reusing unchanged
+            # Take the catalog just written (not re-read) and build the table now, reusing unchanged
             # articles' tokens, so the next question pays nothing.
             with self._load_lock:
-                path = self._catalog_path()
+                self._catalog, self._catalog_stamp = indexer.catalog, self._stamp()
                 self._table = SentenceTable(indexer.catalog, previous=self._table)
-                self._catalog_stamp = path.stat().st_mtime_ns if path.exists() else None
         return report
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
@@ -232,3 +245,4 @@ class Engine:
     def close(self) -> None:
         self._client = None
         self._table = None
+        self._catalog = None

@@ -107,10 +107,3 @@ class TermWeights:
             return 0.0
         total = sum(self.idf(t) for t in set(question_terms))
         return sum(self.idf(t) for t in set(question_terms) if t in text_terms) / total if total else 0.0
-
-    def rarest_missing(self, question_terms: list[str], text_terms: set[str]) -> float:
-        """The rarest question term the text lacks, as a share of the rarest possible (0: none missing).
-
-        Look-alike questions often hinge on one specific word the article never uses."""
-        missing = [self.idf(t) for t in set(question_terms) if t not in text_terms]
-        return max(missing) / self.idf("\0never-seen") if missing else 0.0

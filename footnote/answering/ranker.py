@@ -17,11 +17,12 @@ REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "b
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {
-    "sentence": {"weights": {"dense": 6.0, "dense_gap": 6.0, "bm25": 1.0, "chunk": 1.0, "cover": 2.0, "title": 0.5,
-                             "type": 0.5, "article": 2.0, "lead": 0.3, "missing": -1.5}, "bias": -6.0},
-    "refusal": {"weights": {"p_top": 4.0, "dense_top": 4.0, "cover_top": 2.0, "type_top": 0.5,
-                            "missing_article": -4.0, "margin": 0.0, "bm25_raw": 0.0}, "bias": -3.5, "threshold": 0.5},
+_DEFAULT = {  # the 2026-11-26 fit, rounded
+    "sentence": {"weights": {"dense": 8.7, "dense_gap": 6.7, "bm25": 0.0, "chunk": 0.4, "cover": 0.2,
+                             "window_cover": 1.2, "bigram": 0.1, "title": 1.2, "type": 0.4, "article": 19.2,
+                             "lead": -0.7, "position": 0.7, "missing": 0.1}, "bias": -11.1},
+    "refusal": {"weights": {"dense_top": 56.6, "window_share": 1.3, "article_share": 3.1, "type_top": 0.4,
+                            "bigram_top": 1.0}, "bias": -51.1, "threshold": 0.54},
 }
 
 

@@ -58,6 +58,11 @@ def _punkt():
     return PunktTokenizer("english")
 
 
+def load_splitter() -> None:
+    """Load the sentence splitter now (importing nltk takes ~2 s), not on the first article a server indexes."""
+    _punkt()
+
+
 def split_sentences(text: str, body_start: int = 0) -> list[Sentence]:
     """Sentences of text[body_start:], never crossing a line break, with offsets into `text`."""
     tokenizer = _punkt()

@@ -16,7 +16,7 @@ from footnote.answering.refuse import is_answered, refusal_features
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
 from footnote.catalog import Catalog, IndexCorrupt
-from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
+from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode, load_splitter
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
@@ -103,11 +103,12 @@ class Engine:
             return True
         return not catalog.entries or pending_changes(self.settings, catalog)
 
-    def ensure_ready(self, show_bar: bool = True) -> IndexReport | None:
+    def ensure_ready(self, show_bar: bool = True, serving: bool = False) -> IndexReport | None:
         """Load everything; index first when the index is empty or stale.
 
         When the update cannot run (another run holds the lock, the disk is full or read-only) but an
-        index exists, say so and answer from the index as it is rather than not at all."""
+        index exists, say so and answer from the index as it is rather than not at all. `serving`: a
+        long-running process also loads the sentence splitter now, so its first added article is quick."""
         report = None
         if self.needs_index():
             try:
@@ -117,6 +118,8 @@ class Engine:
                     raise
                 log.warning("answering from the existing index: %s", exc)
         self._current_table()
+        if serving:
+            load_splitter()
         return report
 
     def _has_index(self) -> bool:
@@ -131,7 +134,9 @@ class Engine:
             if self._client is None:
                 self._client = open_client(self.settings)
             indexer = Indexer(self.settings, self.embed_model, self._client)
-            report = indexer.run(rebuild, progress, show_bar)
+            with self._load_lock:
+                current = self._catalog if self._catalog is not None and self._catalog_stamp == self._stamp() else None
+            report = indexer.run(rebuild, progress, show_bar, known=current)
             # Take the catalog just written (not re-read) and build the table now, reusing unchanged
             # articles' tokens, so the next question pays nothing.
             with self._load_lock:

@@ -12,7 +12,7 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -120,10 +120,11 @@ class Indexer:
     def _docstore_path(self) -> Path:
         return self.settings.index_dir / "docstore.json"
 
-    def _open(self, rebuild: bool) -> tuple[Catalog, SimpleDocumentStore]:
+    def _open(self, rebuild: bool, known: Catalog | None) -> tuple[Catalog, SimpleDocumentStore]:
         model = self.embed_model.model_name
         try:
-            catalog = Catalog.load(self.settings.index_dir, model)
+            # The caller's copy of the file, when it has one, saves parsing it again (~0.5 s at 50k sentences).
+            catalog = known.copy() if known is not None else Catalog.load(self.settings.index_dir, model)
             if catalog.embed_model and catalog.embed_model != model:
                 log.warning("index/ was built with %s, EMBED_MODEL is %s: rebuilding", catalog.embed_model, model)
                 rebuild = True
@@ -156,11 +157,13 @@ class Indexer:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
 
-    def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:
+    def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True,
+            known: Catalog | None = None) -> IndexReport:
+        """Index what changed. `known`: the catalog as the caller last read it from disk, if it is current."""
         started = time.perf_counter()
         try:
             with index_lock(self.settings.index_dir):
-                report = self._run(rebuild, progress, show_bar)
+                report = self._run(rebuild, progress, show_bar, known)
         except (IndexBusy, IndexWriteError):
             raise
         except Exception as exc:  # sqlite/chroma/OS errors from a full disk or a read-only folder
@@ -197,16 +200,16 @@ class Indexer:
                 continue  # an old version, if any, keeps answering (verify drops citations that moved)
             catalog.failed.pop(source, None)
             if known and known.digest == article.digest:
-                known.stamp = stamp
+                catalog.entries[source] = replace(known, stamp=stamp)  # the entry may be shared with askers
                 report.unchanged += 1
                 continue
             (report.changed if known else report.added).append(source)
             todo.append((article, path.suffix.lower(), stamp))
         return todo, on_disk
 
-    def _run(self, rebuild: bool, progress: Progress | None, show_bar: bool) -> IndexReport:
+    def _run(self, rebuild: bool, progress: Progress | None, show_bar: bool, known: Catalog | None) -> IndexReport:
         report = IndexReport()
-        catalog, docstore = self._open(rebuild)
+        catalog, docstore = self._open(rebuild, known)
         chunks, sentences = get_collections(self.client, self.embed_model.model_name)
         vector_store = ChromaVectorStore(chroma_collection=chunks)
         embedder = SentenceEmbedder(self.embed_model)

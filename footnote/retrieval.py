@@ -5,93 +5,96 @@ SentenceSelector postprocessor ranks them. The in-memory SentenceTable is built 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from footnote.answering.evidence import TermWeights, terms
 from footnote.catalog import Catalog
+from footnote.corpus import Sentence
 from footnote.embeddings import embed_query
+from footnote.keywords import ArticleTerms, KeywordIndex, Vocabulary
 from footnote.store import IndexUnavailable
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-
-
-@dataclass(slots=True)
-class SentenceRow:
-    source: str
-    n: int
-    start: int
-    end: int
-    line: int
-    text: str
 
 
 class SentenceTable:
-    """Every indexed sentence in memory (text, offsets), with a BM25 index and term statistics."""
+    """Every indexed sentence in memory (text, offsets, term ids), with a BM25 keyword index.
+
+    Row i is sentences[i] of article sources[i]; an article's sentences are consecutive rows, so a
+    sentence id "source#sN" is row first(source) + N. Both lists hold the catalog's own objects."""
 
     def __init__(self, catalog: Catalog, previous: "SentenceTable | None" = None) -> None:
-        """Build from the catalog, reusing `previous`'s tokens for articles whose text is unchanged."""
+        """Build from the catalog, reusing `previous`'s term ids for articles whose text is unchanged."""
         self.catalog = catalog
-        self.rows: list[SentenceRow] = []
-        self.position: dict[str, int] = {}  # "source#sN" → row
-        self.tokens: list[list[str]] = []
-        self._spans: dict[str, tuple[str, int, int]] = {}  # source → (digest, first row, end row)
+        self.vocab = previous.vocab if previous else Vocabulary()
+        self.sources: list[str] = []
+        self.sentences: list[Sentence] = []
+        self._spans: dict[str, tuple[int, int]] = {}  # source → (first row, end row)
+        self._articles: dict[str, ArticleTerms] = {}
+        old_terms = previous._articles if previous else {}
         for source, entry in catalog.entries.items():
-            first = len(self.rows)
-            old = previous._spans.get(source) if previous else None
-            reuse = old is not None and old[0] == entry.digest
-            for s in entry.sentences:
-                self.position[f"{source}#s{s.n}"] = len(self.rows)
-                self.rows.append(SentenceRow(source, s.n, s.start, s.end, s.line, s.text))
-            self.tokens.extend(previous.tokens[old[1]:old[2]] if reuse else [terms(s.text) for s in entry.sentences])
-            self._spans[source] = (entry.digest, first, len(self.rows))
-        self.term_sets = [set(t) for t in self.tokens]
+            first = len(self.sentences)
+            self.sentences.extend(entry.sentences)
+            self.sources.extend([source] * len(entry.sentences))
+            self._spans[source] = (first, len(self.sentences))
+            old = old_terms.get(source)
+            self._articles[source] = old if old is not None and old.digest == entry.digest \
+                else ArticleTerms.of(entry.digest, [s.text for s in entry.sentences], self.vocab)
+        parts = list(self._articles.values())
+        self._ids = np.concatenate([a.ids for a in parts]) if parts else np.zeros(0, dtype=np.int32)
+        # Each article's bounds start at 0: shift them by the terms before it, and drop the repeated 0s.
+        offsets = np.cumsum([0] + [len(a.ids) for a in parts[:-1]])
+        self._bounds = np.concatenate([[0]] + [a.bounds[1:] + off for a, off in zip(parts, offsets)]).astype(np.int64)
+        self.keywords = KeywordIndex(self._ids, self._bounds, len(self.vocab))
+        self.weights = TermWeights(self.idf)
         self._article_terms: dict[str, set[str]] = {}
-        df = Counter(t for ts in self.term_sets for t in ts)
-        self.weights = TermWeights(dict(df), max(1, len(self.rows)))
-        self.bm25 = bm25s.BM25()
-        if self.rows:
-            self.bm25.index([t or ["∅"] for t in self.tokens], show_progress=False)
+
+    def row_of(self, sentence_id: str) -> int | None:
+        """The row of "source#sN", or None when the catalog does not hold it."""
+        source, _, n = sentence_id.rpartition("#s")
+        span = self._spans.get(source)
+        if span is None or not n.isdigit() or span[0] + int(n) >= span[1]:
+            return None
+        row = span[0] + int(n)
+        return row if self.sentences[row].n == int(n) else None
+
+    def idf(self, term: str) -> float:
+        return self.keywords.idf(self.vocab.ids.get(term, -1))
+
+    def _words(self, lo: int, hi: int) -> set[str]:
+        words = self.vocab.words
+        return {words[i] for i in self._ids[self._bounds[lo]:self._bounds[hi]].tolist()}
+
+    def row_terms(self, row: int) -> list[str]:
+        """The sentence's terms in text order (stemmed, stop words dropped)."""
+        words = self.vocab.words
+        return [words[i] for i in self._ids[self._bounds[row]:self._bounds[row + 1]].tolist()]
+
+    def term_set(self, row: int) -> set[str]:
+        return self._words(row, row + 1)
 
     def window_terms(self, row: int, radius: int = 1) -> set[str]:
         """Terms of a sentence and its neighbours in the same article."""
-        source = self.rows[row].source
-        _, first, end = self._spans[source]
-        out: set[str] = set()
-        for i in range(max(first, row - radius), min(end, row + radius + 1)):
-            out |= self.term_sets[i]
-        return out
+        first, end = self._spans[self.sources[row]]
+        return self._words(max(first, row - radius), min(end, row + radius + 1))
 
     def article_terms(self, source: str) -> set[str]:
         cached = self._article_terms.get(source)
         if cached is None:
-            _, first, end = self._spans[source]
-            cached = set().union(*self.term_sets[first:end]) if end > first else set()
-            self._article_terms[source] = cached
+            cached = self._article_terms[source] = self._words(*self._spans[source])
         return cached
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.sentences)
 
     def bm25_top(self, query_terms: list[str], k: int) -> list[tuple[int, float]]:
-        if not self.rows or not query_terms:
-            return []
-        known = [t for t in query_terms if t in self.bm25.vocab_dict]
-        if not known:
-            return []
-        scores = self.bm25.get_scores(known)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        return [(int(i), float(scores[i])) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
+        return self.keywords.top(self.vocab.known(query_terms), k)
 
     def row_id(self, i: int) -> str:
-        return f"{self.rows[i].source}#s{self.rows[i].n}"
+        return f"{self.sources[i]}#s{self.sentences[i].n}"
 
 
 class HybridRetriever(BaseRetriever):
@@ -122,7 +125,7 @@ class HybridRetriever(BaseRetriever):
         fused: dict[int, float] = {}
         dense_cos: dict[int, float] = {}
         for rank, (sid, dist) in enumerate(zip(dense["ids"][0], dense["distances"][0])):
-            i = self.table.position.get(sid)
+            i = self.table.row_of(sid)
             if i is None:  # written by a run that was killed before its catalog commit: not ours yet
                 continue
             dense_cos[i] = 1.0 - float(dist)
@@ -131,7 +134,7 @@ class HybridRetriever(BaseRetriever):
         for rank, (meta, dist) in enumerate(zip(chunk_hits["metadatas"][0], chunk_hits["distances"][0])):
             first, last = int(meta["first_sentence"]), int(meta["last_sentence"])
             for n in range(first, last + 1):
-                i = self.table.position.get(f"{meta['source']}#s{n}")
+                i = self.table.row_of(f"{meta['source']}#s{n}")
                 if i is not None:
                     chunk_cos[(meta["source"], n)] = 1.0 - float(dist)
                     fused[i] = fused.get(i, 0.0) + 0.5 / (self.rrf_k + rank)
@@ -146,14 +149,14 @@ class HybridRetriever(BaseRetriever):
         if missing:
             got = self.sentences.get(ids=missing, include=["embeddings"])
             for sid, vec in zip(got["ids"], got["embeddings"]):
-                dense_cos[self.table.position[sid]] = float(np.dot(qvec, np.asarray(vec, dtype=np.float32)))
+                dense_cos[self.table.row_of(sid)] = float(np.dot(qvec, np.asarray(vec, dtype=np.float32)))
         out = []
         for i in chosen:
-            row = self.table.rows[i]
+            row = self.table.sentences[i]
             node = TextNode(id_=self.table.row_id(i), text=row.text, metadata={
-                "source": row.source, "n": row.n, "start": row.start, "end": row.end, "line": row.line,
+                "source": self.table.sources[i], "n": row.n, "start": row.start, "end": row.end, "line": row.line,
                 "dense": dense_cos.get(i, 0.0), "bm25": bm25_norm.get(i, 0.0),
-                "chunk": chunk_cos.get((row.source, row.n), 0.0), "row": i,
+                "chunk": chunk_cos.get((self.table.sources[i], row.n), 0.0), "row": i,
             })
             out.append(NodeWithScore(node=node, score=fused[i]))
         return out

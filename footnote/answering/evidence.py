@@ -1,8 +1,8 @@
 """Evidence we can compute without a reader model: key terms, numbers, names and the answer type."""
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -93,17 +93,14 @@ def missing_specifics(question: str, text: str) -> float:
 
 @dataclass(frozen=True)
 class TermWeights:
-    """Inverse document frequencies over the indexed sentences, to weigh question terms."""
+    """Weighs question terms by inverse document frequency (the keyword index's, over sentences)."""
 
-    df: dict[str, int]
-    n_docs: int
-
-    def idf(self, term: str) -> float:
-        return math.log(1 + (self.n_docs - self.df.get(term, 0) + 0.5) / (self.df.get(term, 0) + 0.5))
+    idf: Callable[[str], float]
 
     def coverage(self, question_terms: list[str], text_terms: set[str]) -> float:
         """IDF-weighted share of the question's terms present in the text."""
         if not question_terms:
             return 0.0
-        total = sum(self.idf(t) for t in set(question_terms))
-        return sum(self.idf(t) for t in set(question_terms) if t in text_terms) / total if total else 0.0
+        weights = {t: self.idf(t) for t in set(question_terms)}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0

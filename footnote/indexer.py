@@ -246,16 +246,16 @@ class Indexer:
             # The docstore keeps ids and hashes for change detection; the texts live in the catalog.
             nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch],
                                  store_doc_text=False)
-            ids, vecs, docs, metas = [], [], [], []
+            ids, vecs, metas = [], [], []
             for node in nodes:
                 for sent, vec in zip(sentences_of(node), embedder.sentence_vectors[node.node_id]):
                     ids.append(f"{node.metadata['source']}#s{sent.n}")
                     vecs.append(vec.tolist())
-                    docs.append(sent.text)
                     metas.append({"source": node.metadata["source"], "n": sent.n, "chunk": node.node_id})
+            # Vectors and ids only: the sentence texts live in the catalog, and as Chroma documents
+            # they would also be full-text indexed, a third of the write time for nothing.
             for at in range(0, len(ids), 4000):
-                sentences.upsert(ids=ids[at:at + 4000], embeddings=vecs[at:at + 4000],
-                                 documents=docs[at:at + 4000], metadatas=metas[at:at + 4000])
+                sentences.upsert(ids=ids[at:at + 4000], embeddings=vecs[at:at + 4000], metadatas=metas[at:at + 4000])
             for article, _, stamp in batch:
                 catalog.entries[article.source] = Entry.from_article(article, stamp)
             done_articles += len(batch)

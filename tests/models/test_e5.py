@@ -47,7 +47,7 @@ def ref():
 
 
 def test_model_dir_contents(model_dir):
-    for name in ("model.onnx", "tokenizer.json", "normalize.json", "manifest.json"):
+    for name in ("model.onnx", "tokenizer.model", "special_tokens.json", "normalize.json", "manifest.json"):
         assert (model_dir / name).is_file(), name
     man = json.loads((model_dir / "manifest.json").read_text())
     assert man["dims"] == 384 and man["format_version"] == e5_build.FORMAT_VERSION

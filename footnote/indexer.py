@@ -216,6 +216,9 @@ class Indexer:
         pipeline = IngestionPipeline(
             transformations=[SentenceChunker(sentences_per_chunk=self.settings.chunk_sentences), embedder],
             docstore=docstore, vector_store=vector_store, docstore_strategy=DocstoreStrategy.UPSERTS,
+            # The default in-memory cache would keep every batch's nodes, vectors included, until the
+            # run ends: on a big corpus that is hundreds of MB for batches already committed.
+            disable_cache=True,
         )
         todo, on_disk = self._scan(catalog, report)
         catalog.failed = {s: st for s, st in catalog.failed.items() if s in on_disk}

@@ -4,7 +4,8 @@
     python benches/bench_engine.py                  # EMBED_MODEL from the environment (default minilm)
     EMBED_MODEL=e5 python benches/bench_engine.py --questions 300
 
-Prints one JSON line: index sentences/s, add-one seconds, ask p50/p95 ms (warm, in process), peak RSS MB.
+Prints one JSON line: index sentences/s, add-one seconds, ask p50/p95 ms (warm, in process), peak RSS MB
+of that whole run, and the peak RSS of a fresh serving process that loads the index and answers (a bot).
 The stories are written to a temporary folder and never copied into the project."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +32,30 @@ from footnote.settings import Settings  # noqa: E402
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
+
+
+SERVE = """
+import json, resource, sys, time
+from footnote.engine import Engine
+from footnote.settings import Settings
+engine = Engine(Settings.from_env(dotenv_path=None))
+t0 = time.perf_counter()
+engine.ensure_ready(show_bar=False)
+ready_s = time.perf_counter() - t0
+for q in json.loads(sys.stdin.read()):
+    engine.ask(q)
+print(json.dumps({"serve_ready_s": round(ready_s, 2),
+                  "serve_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+"""
+
+
+def serving_figures(env: dict, n_questions: int) -> dict:
+    """What a bot holds: a fresh process that loads the built index and answers (it indexes nothing)."""
+    questions = [json.loads(line)["question"] for line in
+                 (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[:n_questions]]
+    done = subprocess.run([sys.executable, "-c", SERVE], input=json.dumps(questions), env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -70,6 +96,8 @@ def main() -> None:
         engine.ask(q)
         latencies.append((time.perf_counter() - t0) * 1000)
     extra.unlink()
+    engine.index(show_bar=False)
+    serving = serving_figures(env, args.questions)
     print(json.dumps({
         "embed_model": engine.embed_model.model_name,
         "articles": report.articles, "sentences": report.sentences,
@@ -80,6 +108,7 @@ def main() -> None:
         "ask_ms_p95": round(percentile(latencies, 0.95), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "questions": len(latencies),
+        **serving,
     }))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

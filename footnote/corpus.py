@@ -58,11 +58,6 @@ def _punkt():
     return PunktTokenizer("english")
 
 
-def load_splitter() -> None:
-    """Load the sentence splitter now (importing nltk takes ~2 s), not on the first article a server indexes."""
-    _punkt()
-
-
 def split_sentences(text: str, body_start: int = 0) -> list[Sentence]:
     """Sentences of text[body_start:], never crossing a line break, with offsets into `text`."""
     tokenizer = _punkt()
@@ -184,6 +179,23 @@ def parse_article(text: str, source: str, suffix: str) -> Article:
 
 def read_article(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Article:
     """Read one article file. Raises ArticleError (one line: what and what to do) when it is unusable."""
+    source, text, encoding = _read_text(path, seeds_dir, max_bytes)
+    article = parse_article(text, source, path.suffix.lower())
+    article.encoding = encoding
+    if not article.sentences:
+        raise ArticleError(f"{source}: has a title but no sentences, skipped: add the article's text")
+    return article
+
+
+def article_text(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> str:
+    """The text an article's offsets point into (HTML: its visible text), without splitting it into
+    sentences: checking a citation must not load the sentence splitter (~100 MB) into a bot."""
+    source, text, _ = _read_text(path, seeds_dir, max_bytes)
+    return _html_to_text(text)[1] if path.suffix.lower() in (".html", ".htm") else text
+
+
+def _read_text(path: Path, seeds_dir: Path, max_bytes: int) -> tuple[str, str, str]:
+    """(source, decoded text, encoding), or ArticleError."""
     source = path.relative_to(seeds_dir).as_posix()
     try:
         size = path.stat().st_size
@@ -198,11 +210,7 @@ def read_article(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Art
     text, encoding = decode(data, source)
     if not text.strip():
         raise ArticleError(f"{source}: is empty, skipped: add text to it or remove it")
-    article = parse_article(text, source, path.suffix.lower())
-    article.encoding = encoding
-    if not article.sentences:
-        raise ArticleError(f"{source}: has a title but no sentences, skipped: add the article's text")
-    return article
+    return source, text, encoding
 
 
 def article_paths(seeds_dir: Path) -> list[Path]:

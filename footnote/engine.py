@@ -16,7 +16,7 @@ from footnote.answering.refuse import is_answered, refusal_features
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
 from footnote.catalog import Catalog, IndexCorrupt
-from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode, load_splitter
+from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
@@ -103,12 +103,11 @@ class Engine:
             return True
         return not catalog.entries or pending_changes(self.settings, catalog)
 
-    def ensure_ready(self, show_bar: bool = True, serving: bool = False) -> IndexReport | None:
+    def ensure_ready(self, show_bar: bool = True) -> IndexReport | None:
         """Load everything; index first when the index is empty or stale.
 
         When the update cannot run (another run holds the lock, the disk is full or read-only) but an
-        index exists, say so and answer from the index as it is rather than not at all. `serving`: a
-        long-running process also loads the sentence splitter now, so its first added article is quick."""
+        index exists, say so and answer from the index as it is rather than not at all."""
         report = None
         if self.needs_index():
             try:
@@ -118,8 +117,6 @@ class Engine:
                     raise
                 log.warning("answering from the existing index: %s", exc)
         self._current_table()
-        if serving:
-            load_splitter()
         return report
 
     def _has_index(self) -> bool:

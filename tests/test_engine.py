@@ -1,4 +1,8 @@
 """The engine end to end: real model, real Chroma, the bundled seed article."""
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from footnote.catalog import Catalog
@@ -86,3 +90,16 @@ def test_status_counts(engine, seeds):
     catalog = Catalog.load(engine.settings.index_dir, engine.embed_model.model_name)
     assert status["articles"] == 1 and status["sentences"] == catalog.sentence_count > 5
     assert status["chunks"] >= 2 and status["indexed_at"]
+
+
+def test_answering_from_an_existing_index_does_not_load_the_sentence_splitter(engine, seeds, settings):
+    """nltk (the splitter) costs ~100 MB: a bot that only answers must not import it, e.g. to verify quotes."""
+    engine.index(show_bar=False)
+    script = ("import sys\nfrom footnote.engine import Engine\nfrom footnote.settings import Settings\n"
+              "answer = Engine(Settings.from_env(dotenv_path=None)).ask('When does the base agreement expire?')\n"
+              "print(answer.found, len(answer.citations), 'nltk' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    found, _, splitter_loaded = done.stdout.split()
+    assert found == "True" and splitter_loaded == "False", done.stdout

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from footnote.answering.answer import Citation
-from footnote.corpus import ArticleError, read_article
+from footnote.corpus import ArticleError, article_text
 
 _FACT = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][a-zA-Z'’\-]{2,}\b")
 
@@ -15,7 +15,7 @@ def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
     text = cache.get(citation.source)
     if text is None:
         try:
-            text = read_article(seeds_dir / citation.source, seeds_dir).text
+            text = article_text(seeds_dir / citation.source, seeds_dir)
         except (ArticleError, OSError, ValueError):
             text = ""
         cache[citation.source] = text

@@ -46,7 +46,7 @@ class FootnoteBot(commands.AutoShardedBot):
         self._check_message_content_intent()
         await self._start_health_server()
         try:
-            await asyncio.to_thread(self.engine.ensure_ready, show_bar=False, serving=True)
+            await asyncio.to_thread(self.engine.ensure_ready, show_bar=False)
         except Exception:  # keep serving: questions get a clear "index unavailable" until it is fixed
             log.exception("the index could not be loaded; questions will fail until it is")
         for extension in EXTENSIONS + ((WATCH_EXTENSION,) if self.watch else ()):

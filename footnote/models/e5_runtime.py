@@ -89,14 +89,15 @@ class E5Onnx:
         """Tokens fed to the model (incl. <s></s>), truncated to max_tokens."""
         return [len(i) for i in self._ids([prefix + t for t in texts])]
 
-    def _run(self, ids: list[list[int]]) -> np.ndarray:
+    def _run(self, ids: list[list[int]], shrink: bool = True) -> np.ndarray:
         n, width = len(ids), max(len(i) for i in ids)
         arr = np.full((n, width), self._pad, dtype=np.int64)
         mask = np.zeros((n, width), dtype=np.int64)
         for r, row in enumerate(ids):  # right padding: Attention gets per-row lengths
             arr[r, :len(row)] = row
             mask[r, :len(row)] = 1
-        return self._sess.run(None, {"input_ids": arr, "attention_mask": mask}, self._run_options)[0]
+        return self._sess.run(None, {"input_ids": arr, "attention_mask": mask},
+                              self._run_options if shrink else None)[0]
 
     def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -112,8 +113,11 @@ class E5Onnx:
             longest = len(ids[order[s]])
             size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, longest)))
             chunk = order[s:s + size]
-            out[chunk] = self._run([ids[i] for i in chunk])
             s += size
+            # Shrink the arena once per call, after its last batch (the bot still ends each call
+            # with it handed back): shrinking after every batch re-allocates the activations on
+            # each run and cost ~5% of indexing throughput.
+            out[chunk] = self._run([ids[i] for i in chunk], shrink=s >= len(order))
         return out
 
     def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

@@ -130,13 +130,13 @@ class HybridRetriever(BaseRetriever):
                 continue
             dense_cos[i] = 1.0 - float(dist)
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank)
-        chunk_cos: dict[tuple[str, int], float] = {}
+        chunk_cos: dict[int, float] = {}
         for rank, (meta, dist) in enumerate(zip(chunk_hits["metadatas"][0], chunk_hits["distances"][0])):
             first, last = int(meta["first_sentence"]), int(meta["last_sentence"])
             for n in range(first, last + 1):
                 i = self.table.row_of(f"{meta['source']}#s{n}")
                 if i is not None:
-                    chunk_cos[(meta["source"], n)] = 1.0 - float(dist)
+                    chunk_cos[i] = 1.0 - float(dist)
                     fused[i] = fused.get(i, 0.0) + 0.5 / (self.rrf_k + rank)
         qterms = terms(query)
         bm25 = self.table.bm25_top(qterms, self.bm25_k)
@@ -156,7 +156,7 @@ class HybridRetriever(BaseRetriever):
             node = TextNode(id_=self.table.row_id(i), text=row.text, metadata={
                 "source": self.table.sources[i], "n": row.n, "start": row.start, "end": row.end, "line": row.line,
                 "dense": dense_cos.get(i, 0.0), "bm25": bm25_norm.get(i, 0.0),
-                "chunk": chunk_cos.get((self.table.sources[i], row.n), 0.0), "row": i,
+                "chunk": chunk_cos.get(i, 0.0), "row": i,
             })
             out.append(NodeWithScore(node=node, score=fused[i]))
         return out

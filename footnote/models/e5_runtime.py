@@ -59,8 +59,9 @@ class E5Onnx:
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
                                           providers=["CPUExecutionProvider"],
                                           disabled_optimizers=["SkipLayerNormFusion"])
-        # Hand the activation arena back after each run: otherwise its high-water mark (~55 MB after
-        # one indexing batch) stays resident in a bot that then only embeds short questions.
+        # Hand the activation arena back at the end of each embed call (see _embed): otherwise its
+        # high-water mark (~55 MB after one indexing batch) stays resident in a bot that then only
+        # embeds short questions.
         self._run_options = ort.RunOptions()
         self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 

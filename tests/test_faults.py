@@ -70,6 +70,11 @@ def catalog_entries(index: Path) -> dict:
     return json.loads(path.read_text())["entries"] if path.exists() else {}
 
 
+def lock_holder(index: Path) -> str:
+    path = index / ".lock"
+    return path.read_text().strip() if path.exists() else ""
+
+
 def assert_index_complete(index: Path, facts: dict) -> None:
     """Catalog, sentence vectors and chunk vectors all hold exactly the articles, each sentence once."""
     entries = catalog_entries(index)
@@ -102,20 +107,25 @@ def assert_answers(root: Path, facts: dict, sample: int = 8) -> None:
 
 
 def test_sigkill_mid_index_then_index_again(tmp_path):
-    facts = make_articles(tmp_path / "seeds", 300)
+    facts = make_articles(tmp_path / "seeds", 400)
     index = tmp_path / "index"
     first = cli(tmp_path, "index")
     try:
-        deadline = time.monotonic() + 120  # wait for the first committed batch
-        while len(catalog_entries(index)) < BATCH_ARTICLES and time.monotonic() < deadline:
+        # A second run while the first holds the lock: it must refuse, never write beside it. It goes
+        # first, while the first run loads its model, so that the kill below still lands mid-run on a
+        # fast machine (the second process's start-up takes seconds).
+        deadline = time.monotonic() + 120
+        while lock_holder(index) != str(first.pid) and time.monotonic() < deadline:
             assert first.poll() is None, first.communicate()
-            time.sleep(0.2)
-        # A second run while the first holds the lock: it must refuse, never write beside it.
+            time.sleep(0.05)
         second = run_cli(tmp_path, "index", timeout=120)
         assert first.poll() is None, "the first run ended before the second one could be tested"
         assert second.returncode == 1 and "another `index` run" in second.stderr, second.stderr
         assert "Traceback" not in second.stderr
-        time.sleep(random.uniform(0.2, 1.2))  # land inside a batch
+        while len(catalog_entries(index)) < BATCH_ARTICLES and time.monotonic() < deadline:
+            assert first.poll() is None, first.communicate()  # wait for the first committed batch
+            time.sleep(0.05)
+        time.sleep(random.uniform(0.1, 0.6))  # land inside a later batch
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)
     finally:

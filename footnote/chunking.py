@@ -36,16 +36,24 @@ class SentenceChunker(TransformComponent):
     """Article documents → chunks of a few whole sentences, with sentence numbers and offsets in metadata."""
 
     sentences_per_chunk: int = 4
+    _split: dict = PrivateAttr(default_factory=dict)
 
     @classmethod
     def class_name(cls) -> str:
         return "SentenceChunker"
 
+    def reuse(self, articles) -> None:
+        """Articles the caller has split already (the indexer does, to detect changes): their documents
+        are chunked from those sentences instead of being split a second time (~3% of indexing)."""
+        self._split = {a.source: a for a in articles}
+
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
         chunks: list[BaseNode] = []
         for doc in nodes:
             meta = doc.metadata
-            article = parse_article(doc.text, meta["source"], meta.get("suffix", ".txt"))
+            article = self._split.get(meta["source"])
+            if article is None or article.text != doc.text:
+                article = parse_article(doc.text, meta["source"], meta.get("suffix", ".txt"))
             sents = article.sentences
             for k in range(0, len(sents), self.sentences_per_chunk):
                 group = sents[k: k + self.sentences_per_chunk]

@@ -213,8 +213,9 @@ class Indexer:
         chunks, sentences = get_collections(self.client, self.embed_model.model_name)
         vector_store = ChromaVectorStore(chroma_collection=chunks)
         embedder = SentenceEmbedder(self.embed_model)
+        chunker = SentenceChunker(sentences_per_chunk=self.settings.chunk_sentences)
         pipeline = IngestionPipeline(
-            transformations=[SentenceChunker(sentences_per_chunk=self.settings.chunk_sentences), embedder],
+            transformations=[chunker, embedder],
             docstore=docstore, vector_store=vector_store, docstore_strategy=DocstoreStrategy.UPSERTS,
             # The default in-memory cache would keep every batch's nodes, vectors included, until the
             # run ends: on a big corpus that is hundreds of MB for batches already committed.
@@ -247,6 +248,7 @@ class Indexer:
                 chunks.delete(where={"document_id": {"$in": stale}})
                 sentences.delete(where={"source": {"$in": stale}})
             # The docstore keeps ids and hashes for change detection; the texts live in the catalog.
+            chunker.reuse(a for a, _, _ in batch)
             nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch],
                                  store_doc_text=False)
             ids, vecs, metas = [], [], []

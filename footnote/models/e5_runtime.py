@@ -36,7 +36,7 @@ MAX_BATCH_TOKENS = 128
 
 
 class E5Onnx:
-    def __init__(self, model_dir: Path, threads: int = 2, spin: bool = False):
+    def __init__(self, model_dir: Path, threads: int = 2):
         """`threads` batches run at once, each on one core. One session serves them all (one copy of
         the weights): for this small model, batches side by side embed ~14% more sentences/s than one
         batch at a time on two intra-op threads, and a single question is no slower (3.8 vs 4.2 ms)."""
@@ -58,12 +58,11 @@ class E5Onnx:
         self._pool = None  # the batch runners, started on the first call with several batches
         self._pool_lock = threading.Lock()
         so = ort.SessionOptions()
-        so.intra_op_num_threads = 1  # the parallelism is across batches (see above)
+        # The parallelism is across batches (see above); with one intra-op thread there is no worker
+        # pool, so nothing busy-waits when chroma or the bot's other threads want a core.
+        so.intra_op_num_threads = 1
         so.inter_op_num_threads = 1
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Busy-waiting costs 1.5-3x throughput (and ~2x query latency) when other processes share
-        # the cores (chroma, tests); on an idle box it is a wash.
-        so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
         # SkipLayerNormalization CPU kernel is ~6x slower, so ORT must not fuse it back.
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,

@@ -20,6 +20,7 @@ from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
+from footnote.memory import limit_heaps
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
 from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
@@ -36,6 +37,7 @@ class Engine:
 
     def __init__(self, settings: Settings, embed_model=None) -> None:
         """`embed_model` lets tests and benches share one loaded model; by default EMBED_MODEL is built."""
+        limit_heaps()  # before the model's, Chroma's and the bot's threads start allocating
         self.settings = settings
         self._index_lock = threading.Lock()
         self._load_lock = threading.RLock()  # the table load asks for the model under the same lock

@@ -244,6 +244,7 @@ class Indexer:
         last_commit, commit_cost = time.monotonic(), 0.0
         for lo in range(0, len(todo), BATCH_ARTICLES):
             batch = todo[lo: lo + BATCH_ARTICLES]
+            todo[lo: lo + BATCH_ARTICLES] = [None] * len(batch)  # an article's text is not needed after its batch
             stale = [a.source for a, _, _ in batch if killed_before or a.source in catalog.entries]
             if stale:  # old rows of changed articles, or what a killed run left half-written
                 chunks.delete(where={"document_id": {"$in": stale}})
@@ -256,7 +257,7 @@ class Indexer:
             for node in nodes:
                 for sent, vec in zip(sentences_of(node), embedder.sentence_vectors[node.node_id]):
                     ids.append(f"{node.metadata['source']}#s{sent.n}")
-                    vecs.append(vec.tolist())
+                    vecs.append(vec)  # a float32 row: Chroma stores it as it is (a list would be converted back)
                     metas.append({"source": node.metadata["source"], "n": sent.n, "chunk": node.node_id})
             # Vectors and ids only: the sentence texts live in the catalog, and as Chroma documents
             # they would also be full-text indexed, a third of the write time for nothing.
@@ -277,7 +278,7 @@ class Indexer:
                 commit_cost = last_commit - started_commit
             report.sentences_embedded += len(ids)
             bar.update(len(ids))
-            del nodes, ids, vecs, metas  # before the trim: this batch's garbage is most of what it frees
+            del batch, article, nodes, ids, vecs, metas  # before the trim: this batch's garbage is most of what it frees
             release_free_memory()
             bar.set_postfix_str(f"{done_articles}/{len(todo)} articles")
             if progress:

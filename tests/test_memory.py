@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from footnote.memory import _malloc_trim
+from footnote.memory import _libc
 
 SCRIPT = """
 import re
@@ -20,9 +20,39 @@ print(freed - rss())
 """
 
 
-@pytest.mark.skipif(_malloc_trim() is None, reason="not glibc")
+@pytest.mark.skipif(_libc() is None, reason="not glibc")
 def test_freed_heap_goes_back_to_the_os():
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 100, f"only {done.stdout.strip()} MB handed back of ~200 MB freed (0 without a trim)"
+
+
+HEAPS_SCRIPT = """
+import sys, threading
+from footnote.memory import _libc, limit_heaps
+if sys.argv[1] == "limit":
+    limit_heaps()
+ready = threading.Barrier(8)
+def allocate():
+    held = [bytes(50_000) for _ in range(20)]  # malloc'd (over pymalloc's size, under the mmap threshold)
+    ready.wait()  # all threads alive at once: each new one would get a heap of its own
+    del held
+threads = [threading.Thread(target=allocate) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+_libc().malloc_stats()  # one "Arena N:" block per heap, on stderr
+"""
+
+
+@pytest.mark.skipif(_libc() is None, reason="not glibc")
+def test_threads_share_a_few_heaps():
+    def heaps(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", HEAPS_SCRIPT, mode], capture_output=True, text=True,
+                              timeout=60, cwd=Path(__file__).resolve().parent.parent)
+        assert done.returncode == 0, done.stderr
+        return done.stderr.count("Arena ")
+
+    from footnote.memory import HEAPS
+    assert heaps("default") > HEAPS  # the test can tell: without the cap, threads get heaps of their own
+    assert heaps("limit") <= HEAPS

@@ -20,7 +20,7 @@ from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
-from footnote.memory import limit_heaps
+from footnote.memory import limit_heaps, release_free_memory
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
 from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
@@ -143,6 +143,7 @@ class Engine:
             with self._load_lock:
                 self._catalog, self._catalog_stamp = indexer.catalog, self._stamp()
                 self._table = SentenceTable(indexer.catalog, previous=self._table)
+            release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:

@@ -49,7 +49,10 @@ class SentenceTable:
         offsets = np.cumsum([0] + [len(a.ids) for a in parts[:-1]])
         self._bounds = np.concatenate([[0]] + [a.bounds[1:] + off for a, off in zip(parts, offsets)]).astype(np.int64)
         self.keywords = KeywordIndex(self._ids, self._bounds, len(self.vocab))
-        self.weights = TermWeights(self.idf)
+        keywords, ids = self.keywords, self.vocab.ids
+        # Not self.idf: a bound method would make the table a reference cycle, so a replaced table
+        # (~8 MB at 50k sentences) would wait for the garbage collector instead of going at once.
+        self.weights = TermWeights(lambda term: keywords.idf(ids.get(term, -1)))
         self._article_terms: dict[str, set[str]] = {}
 
     def row_of(self, sentence_id: str) -> int | None:

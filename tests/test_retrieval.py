@@ -97,3 +97,21 @@ def test_sentences_missing_from_the_catalog_are_never_returned(indexed):
     assert all(c.source == "harbour.txt" and c.sentence < 4 for c in answer.citations)
     assert engine.status()["sentences"] == before  # the table counts the catalog, not the vectors
     assert sentences.count() == before + 2
+
+
+def test_a_replaced_table_is_freed_at_once(indexed, settings):
+    """An index run replaces the sentence table; the old one must go when its last user lets go, not
+    wait for the cycle collector (a bot that takes /add uploads would grow by a table each time)."""
+    import gc
+    import weakref
+
+    engine, _, _ = indexed
+    old = weakref.ref(engine._current_table())
+    write(settings.seeds_dir, "orchard.txt", ORCHARD + "Pears grow there too.\n")
+    gc.disable()
+    try:
+        engine.index(show_bar=False)
+        assert engine._current_table() is not old()
+        assert old() is None, "the old table is in a reference cycle"
+    finally:
+        gc.enable()

@@ -63,13 +63,13 @@ class E5Onnx:
         so.intra_op_num_threads = 1
         so.inter_op_num_threads = 1
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
-        # SkipLayerNormalization CPU kernel is ~6x slower, so ORT must not fuse it back.
         # No activation arena: tensors come from malloc and go back when freed. Batches are small
         # (MAX_BATCH_TOKENS), so the arena saved little, and it kept its high-water mark (from
         # the longest sentences) until shrunk. Indexing 1,000 BBC stories without it: ~270 vs
         # ~237 sentences/s, and a peak ~15 MB lower with the allocator limits in footnote.memory.
         so.enable_cpu_mem_arena = False
+        # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
+        # SkipLayerNormalization CPU kernel is ~6x slower, so ORT must not fuse it back.
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
                                           providers=["CPUExecutionProvider"],
                                           disabled_optimizers=["SkipLayerNormFusion"])

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from footnote.answering.ranker import REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
-from footnote.answering.refuse import refusal_features  # noqa: E402
+from footnote.answering.refuse import negation_unmet, refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
 from footnote.engine import Engine  # noqa: E402
 from footnote.retrieval import HybridRetriever  # noqa: E402
@@ -152,11 +152,11 @@ def matrix(feats: list[dict], names) -> np.ndarray:
 
 
 def evaluate(data, sent_model: Logistic, table, refuse_model: Logistic | None):
-    """Top-1 citation accuracy (answerable) and refusal inputs, with the given sentence ranker."""
+    """Per question: (question, top-1 holds a gold span, refusal features, refused by the negation check)."""
     rows = []
     for q, nodes, feats, labels in data:
         if not nodes:
-            rows.append((q, False, None))
+            rows.append((q, False, None, True))
             continue
         scores = [sent_model.probability(f) for f in feats]
         order = np.argsort(scores)[::-1]
@@ -165,7 +165,7 @@ def evaluate(data, sent_model: Logistic, table, refuse_model: Logistic | None):
             node.node.metadata["features"] = feats[j]
             node.score = scores[j]
         rf = refusal_features(ranked, q["question"], table)
-        rows.append((q, bool(labels[order[0]]), rf))
+        rows.append((q, bool(labels[order[0]]), rf, negation_unmet(q["question"], ranked[0].node.text)))
     return rows
 
 
@@ -214,6 +214,7 @@ def main() -> None:
     t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
     kinds = np.array([r[0]["kind"] for r in held_out])
     probs = np.zeros(len(t))
+    vetoed = np.array([r[3] for r in held_out])  # refused whatever the classifier says, as the engine does
     # Trained on answerable vs absent (separable evidence); look-alike questions only steer the threshold,
     # since as training negatives they mostly teach it to distrust good matches.
     learn = kinds != "unanswerable-adversarial" if not args.learn_lookalikes else np.ones(len(kinds), bool)
@@ -223,13 +224,14 @@ def main() -> None:
         probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
     best = None
     for thr in np.linspace(0.05, 0.95, 91):
-        answered = (probs[kinds == "answerable"] >= thr).mean()
-        absent = (probs[kinds == "unanswerable-absent"] < thr).mean()
-        adversarial = (probs[kinds == "unanswerable-adversarial"] < thr).mean()
+        kept = (probs >= thr) & ~vetoed
+        answered = kept[kinds == "answerable"].mean()
+        absent = 1 - kept[kinds == "unanswerable-absent"].mean()
+        adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
         if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
             best = (thr, absent, adversarial, answered)
     thr, absent, adversarial, answered = best
-    cite1 = np.mean([held_out[k][1] and probs[k] >= thr for k in answerable])
+    cite1 = np.mean([held_out[k][1] and probs[k] >= thr and not vetoed[k] for k in answerable])
     print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
           f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
 

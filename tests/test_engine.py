@@ -53,6 +53,25 @@ def test_unanswerable_is_refused_and_logged_as_a_gap(engine, seeds, question):
     assert engine.gaps.recent(1)[0]["question"] == question
 
 
+@pytest.mark.parametrize("look_alike, plain", [
+    ("Which base may Russia not use free of charge?", "Which base may Russia use free of charge?"),
+    ("When was Tartus never set up as a Soviet supply point?", "When was Tartus first set up as a Soviet supply point?"),
+])
+def test_a_negated_look_alike_is_refused_and_its_plain_question_answered(engine, seeds, look_alike, plain):
+    """The seed states no negation about these facts, so a question asking about one has no answer,
+    however closely its words match (without the check both look-alikes were answered)."""
+    engine.ensure_ready(show_bar=False)
+    assert engine.ask(plain).found
+    refused = engine.ask(look_alike)
+    assert not refused.found and refused.citations == []
+
+
+def test_a_negation_the_sentence_states_is_answered(engine, seeds):
+    engine.ensure_ready(show_bar=False)
+    answer = engine.ask("Which accord has no fixed end date?")
+    assert answer.found and "no fixed end date" in answer.citations[0].text
+
+
 def test_empty_and_oversized_questions_get_one_line(engine, seeds):
     engine.ensure_ready(show_bar=False)
     empty = engine.ask("   ")

@@ -12,7 +12,7 @@ from llama_index.core.schema import QueryBundle
 from footnote.answering.answer import Answer, Citation
 from footnote.answering.compose import compose, refusal_text
 from footnote.answering.ranker import load_models
-from footnote.answering.refuse import is_answered, negation_unmet, refusal_features
+from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
 from footnote.catalog import Catalog, IndexCorrupt
@@ -202,8 +202,7 @@ class Engine:
             self.gaps.record(question, None, None)
             return Answer(question, refusal_text(None), False)
         entry = table.catalog.entries[ranked[0].node.metadata["source"]]
-        answered, confidence = is_answered(refusal_features(ranked, question, table), self._refuser)
-        answered = answered and not negation_unmet(question, ranked[0].node.text)
+        answered, confidence = is_answered(ranked, question, table, self._refuser)
         if not answered:
             self.gaps.record(question, round(confidence, 4), entry.title)
             return Answer(question, refusal_text(entry.title), False, closest=entry.title)

@@ -27,10 +27,11 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
     }
 
 
-def is_answered(features: dict[str, float], classifier: Logistic) -> tuple[bool, float]:
-    """(answer it?, confidence) — the classifier's probability against its fitted threshold."""
-    p = classifier.probability(features)
-    return p >= classifier.threshold, p
+def is_answered(ranked: list[NodeWithScore], question: str, table, classifier: Logistic) -> tuple[bool, float]:
+    """(answer it?, confidence): the classifier's probability against its fitted threshold, and no
+    negation asked that the best sentence does not state (see negation_unmet)."""
+    p = classifier.probability(refusal_features(ranked, question, table))
+    return p >= classifier.threshold and not negation_unmet(question, ranked[0].node.text), p
 
 
 # Words that make a question ask about what did not happen, or about the least of something.

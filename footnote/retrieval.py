@@ -50,7 +50,7 @@ class SentenceTable:
         self._bounds = np.concatenate([[0]] + [a.bounds[1:] + off for a, off in zip(parts, offsets)]).astype(np.int64)
         self.keywords = KeywordIndex(self._ids, self._bounds, len(self.vocab))
         keywords, ids = self.keywords, self.vocab.ids
-        # Not self.idf: a bound method would make the table a reference cycle, so a replaced table
+        # Not a method of the table: bound, it would make the table a reference cycle, so a replaced table
         # (~8 MB at 50k sentences) would wait for the garbage collector instead of going at once.
         self.weights = TermWeights(lambda term: keywords.idf(ids.get(term, -1)))
         self._article_terms: dict[str, set[str]] = {}
@@ -63,9 +63,6 @@ class SentenceTable:
             return None
         row = span[0] + int(n)
         return row if self.sentences[row].n == int(n) else None
-
-    def idf(self, term: str) -> float:
-        return self.keywords.idf(self.vocab.ids.get(term, -1))
 
     def _words(self, lo: int, hi: int) -> set[str]:
         words = self.vocab.words

@@ -109,6 +109,10 @@ class OnnxE5(ArrayEmbedding):
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._model.embed_query(query).tolist()  # e5 marks queries apart from passages
 
+    def token_states(self, texts: list[str], query: bool = False) -> list[np.ndarray]:
+        """Per text, its unit-length token vectors (answering/late.py compares them word by word)."""
+        return self._model.token_states(texts, query=query)
+
 
 def _provider(spec: str, settings: Settings) -> BaseEmbedding:
     """`provider:model` → a llama-index integration, imported only when asked for (needs its package)."""

@@ -11,6 +11,7 @@ from llama_index.core.schema import QueryBundle
 
 from footnote.answering.answer import Answer, Citation
 from footnote.answering.compose import compose, refusal_text
+from footnote.answering.late import RERANK_TOP_N, TokenMatchReranker, supports_token_states
 from footnote.answering.ranker import load_models
 from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
@@ -46,7 +47,7 @@ class Engine:
         self._table: SentenceTable | None = None
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
-        self._ranker, self._refuser = load_models()
+        self._models = load_models()
         self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
 
     # -- loading -------------------------------------------------------------------------------
@@ -190,8 +191,13 @@ class Engine:
         candidates = retriever.retrieve(QueryBundle(query))
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        ranked = SentenceSelector(table, self._ranker).postprocess_nodes(candidates, query_str=question)
+        ranked = SentenceSelector(table, self._models.sentence).postprocess_nodes(candidates, query_str=question)
         timings["select"] = (time.perf_counter() - t) * 1000
+        if self._models.rerank is not None and supports_token_states(self.embed_model):
+            t = time.perf_counter()
+            ranked = TokenMatchReranker(self.embed_model, self._models.rerank, top_n=RERANK_TOP_N) \
+                .postprocess_nodes(ranked, query_str=question)
+            timings["rerank"] = (time.perf_counter() - t) * 1000
         answer = self._decide(question, ranked, table)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
@@ -202,7 +208,7 @@ class Engine:
             self.gaps.record(question, None, None)
             return Answer(question, refusal_text(None), False)
         entry = table.catalog.entries[ranked[0].node.metadata["source"]]
-        answered, confidence = is_answered(ranked, question, table, self._refuser)
+        answered, confidence = is_answered(ranked, question, table, self._models.refusal)
         if not answered:
             self.gaps.record(question, round(confidence, 4), entry.title)
             return Answer(question, refusal_text(entry.title), False, closest=entry.title)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Fit the sentence ranker and the refusal classifier on the dev set; write footnote/answering/ranker.json.
+"""Fit the sentence rankers and the refusal classifier on the dev set; write footnote/answering/ranker.json.
 
     python scripts/fit_ranker.py                       # index ../shared/eval/dev once, fit, print figures
     python scripts/fit_ranker.py --dry-run             # print cross-validated figures, write nothing
 
-Both are logistic regressions (numpy, L2) over the evidence features in footnote/answering, so the
-weights stay few and explainable. Figures are 5-fold cross-validated by question, so they estimate
+All are logistic regressions (numpy, L2) over the evidence features in footnote/answering, so the
+weights stay few and explainable: the first ranker orders every candidate, the second re-scores its
+best few with their token matches (answering/late.py), the classifier decides on the best one. Figures are 5-fold cross-validated by question, so they estimate
 what unseen questions get rather than the fit to these ones."""
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footnote.answering.ranker import REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
+from footnote.answering.late import RERANK_TOP_N, TokenMatchReranker, supports_token_states  # noqa: E402
+from footnote.answering.ranker import RERANK_FEATURES, REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
 from footnote.answering.refuse import negation_unmet, refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
 from footnote.engine import Engine  # noqa: E402
@@ -52,20 +54,24 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 30
 def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 1500,
                  lr: float = 0.5) -> np.ndarray:
     """Softmax over each question's candidates, maximising the probability of its gold sentences:
-    this optimises the first citation directly, unlike a pointwise fit."""
+    this optimises the first citation directly, unlike a pointwise fit. The groups are padded into
+    one (questions × candidates × features) array so each step is a few array operations."""
     allX = np.vstack([X for X, _ in groups])
     mu, sd = allX.mean(axis=0), allX.std(axis=0) + 1e-9
     groups = [((X - mu) / sd, y) for X, y in groups if y.any()]
+    Z = np.zeros((len(groups), max(len(y) for _, y in groups), allX.shape[1]))
+    Y = np.zeros(Z.shape[:2])
+    real = np.zeros(Z.shape[:2], dtype=bool)
+    for g, (X, y) in enumerate(groups):
+        Z[g, :len(y)], Y[g, :len(y)], real[g, :len(y)] = X, y, True
     w = np.zeros(allX.shape[1])
     for _ in range(steps):
-        grad = l2 * w
-        for Z, y in groups:
-            z = Z @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            q = p * y / (p * y).sum()  # posterior over the gold ones
-            grad -= (q - p) @ Z / len(groups)
-        w -= lr * grad
+        z = np.where(real, Z @ w, -np.inf)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        q = p * Y
+        q /= q.sum(axis=1, keepdims=True)  # posterior over the gold ones
+        w -= lr * (l2 * w - np.einsum("gk,gkf->f", q - p, Z) / len(groups))
     return w / sd
 
 
@@ -77,12 +83,49 @@ def calibrate(groups: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray) -> tup
     return w * a[0], b
 
 
-def fit_sentence_model(rows, names=SENTENCE_FEATURES) -> Logistic:
+def fit_sentence_model(rows, names=SENTENCE_FEATURES, all_names=SENTENCE_FEATURES) -> Logistic:
     """Listwise weights over `names`, then calibrated into probabilities; other features weigh 0."""
     groups = [(matrix(f, names), np.array(lab, dtype=float)) for _, _, f, lab in rows if f]
     w, b = calibrate(groups, fit_listwise(groups))
     weights = dict(zip(names, w))
-    return Logistic(SENTENCE_FEATURES, tuple(float(weights.get(n, 0.0)) for n in SENTENCE_FEATURES), b)
+    return Logistic(all_names, tuple(float(weights.get(n, 0.0)) for n in all_names), b)
+
+
+class TokenMatches:
+    """token_match per (question, candidate), computed when first needed and kept in the work dir."""
+
+    def __init__(self, engine: Engine, data, path: Path) -> None:
+        self._reranker = TokenMatchReranker(engine.embed_model, None)
+        self._data = data
+        self._path = path
+        self._cache: dict[str, dict[int, float]] = pickle.loads(path.read_bytes()) if path.exists() else {}
+
+    def get(self, k: int, idx: list[int]) -> list[float]:
+        q, nodes, _, _ = self._data[k]
+        known = self._cache.setdefault(q["id"], {})
+        missing = [i for i in idx if i not in known]
+        if missing:
+            known.update(zip(missing, self._reranker.token_matches([nodes[i] for i in missing], q["question"])))
+        return [known[i] for i in idx]
+
+    def save(self) -> None:
+        self._path.write_bytes(pickle.dumps(self._cache))
+
+
+def reranked(k: int, data, first: Logistic, matches: TokenMatches) -> tuple[list[int], list[dict]]:
+    """The first ranker's top RERANK_TOP_N candidates of question k, their features with token_match."""
+    feats = data[k][2]
+    top = list(np.argsort([-first.probability(f) for f in feats], kind="stable")[:RERANK_TOP_N])
+    return top, [{**feats[i], "token_match": m} for i, m in zip(top, matches.get(k, top))]
+
+
+def fit_rerank_model(ks, data, first: Logistic, matches: TokenMatches, names) -> Logistic:
+    rows = []
+    for k in ks:
+        if data[k][2]:
+            top, feats = reranked(k, data, first, matches)
+            rows.append((None, None, feats, [data[k][3][i] for i in top]))
+    return fit_sentence_model(rows, names, RERANK_FEATURES)
 
 
 def heldout_top1(data, answerable, folds, names) -> float:
@@ -135,7 +178,7 @@ def collect(engine: Engine, questions: list[dict]):
     table = engine._current_table()
     chunks, sentences = engine._collections()
     retriever = HybridRetriever(table, engine.embed_model, chunks, sentences)
-    selector = SentenceSelector(table, engine._ranker)
+    selector = SentenceSelector(table, engine._models.sentence)
     out = []
     for i, q in enumerate(questions):
         nodes = retriever.retrieve(QueryBundle(q["question"]))
@@ -151,15 +194,20 @@ def matrix(feats: list[dict], names) -> np.ndarray:
     return np.array([[f[n] for n in names] for f in feats], dtype=np.float64).reshape(-1, len(names))
 
 
-def evaluate(data, sent_model: Logistic, table, refuse_model: Logistic | None):
-    """Per question: (question, top-1 holds a gold span, refusal features, refused by the negation check)."""
+def evaluate(ks, data, sent_model: Logistic, table, rerank: Logistic | None = None, matches: TokenMatches | None = None):
+    """Per question k: (question, top-1 holds a gold span, refusal features, refused by the negation check)."""
     rows = []
-    for q, nodes, feats, labels in data:
+    for k in ks:
+        q, nodes, feats, labels = data[k]
         if not nodes:
             rows.append((q, False, None, True))
             continue
         scores = [sent_model.probability(f) for f in feats]
-        order = np.argsort(scores)[::-1]
+        if rerank is not None:
+            top, top_feats = reranked(k, data, sent_model, matches)
+            nodes, labels = [nodes[i] for i in top], [labels[i] for i in top]
+            feats, scores = top_feats, [rerank.probability(f) for f in top_feats]
+        order = np.argsort(scores, kind="stable")[::-1]
         ranked = [nodes[j] for j in order]
         for j, node in zip(order, ranked):
             node.node.metadata["features"] = feats[j]
@@ -198,16 +246,38 @@ def main() -> None:
     answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
     names = select_features(data, answerable, folds)
     print(f"ranker features: {', '.join(names)}")
-    held_out: list = [None] * len(data)
+    # The second stage: the first ranker's best few, re-scored with their token matches (late.py). It is
+    # kept only if it wins at least two more questions held out, like a feature in select_features.
+    matches = TokenMatches(engine, data, args.work / "token_matches.pickle") \
+        if supports_token_states(engine.embed_model) else None
+    rerank_names = names + ("token_match",)
+    held_first: list = [None] * len(data)
+    held_second: list = [None] * len(data)
     for fold in range(5):
-        model = fit_sentence_model([data[k] for k in answerable if folds[k] != fold], names)
+        train = [k for k in answerable if folds[k] != fold]
         test = [k for k in range(len(data)) if folds[k] == fold]
-        for k, row in zip(test, evaluate([data[k] for k in test], model, table, None)):
-            held_out[k] = row
+        first = fit_sentence_model([data[k] for k in train], names)
+        for k, row in zip(test, evaluate(test, data, first, table)):
+            held_first[k] = row
+        if matches is not None:
+            second = fit_rerank_model(train, data, first, matches, rerank_names)
+            for k, row in zip(test, evaluate(test, data, first, table, second, matches)):
+                held_second[k] = row
+    if matches is not None:
+        matches.save()
     recall = np.mean([any(data[k][3]) for k in answerable])
     print(f"candidate recall (a gold sentence among the candidates): {recall:.3f}")
-    top1 = np.mean([held_out[k][1] for k in answerable])
+    top1 = np.mean([held_first[k][1] for k in answerable])
     print(f"sentence ranker, 5-fold held-out top-1 on answerable: {top1:.3f}")
+    use_rerank = False
+    if matches is not None:
+        top1_second = np.mean([held_second[k][1] for k in answerable])
+        use_rerank = top1_second >= top1 + 0.004
+        print(f"re-scoring the top {RERANK_TOP_N} with token matches ({', '.join(rerank_names)}): "
+              f"held-out top-1 {top1_second:.3f} → {'kept' if use_rerank else 'not kept'}")
+        if use_rerank:
+            top1 = top1_second
+    held_out = held_second if use_rerank else held_first
 
     # Refusal: learn "answerable?" from top-1 evidence, held out by the same folds, then pick a threshold.
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in held_out], REFUSAL_FEATURES)
@@ -223,11 +293,15 @@ def main() -> None:
         w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)
         probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
     best = None
+    correct = np.array([r[1] for r in held_out])
+    print("refusal trade-off, held out (threshold: answered, refused absent, refused adversarial, cite@1):")
     for thr in np.linspace(0.05, 0.95, 91):
         kept = (probs >= thr) & ~vetoed
         answered = kept[kinds == "answerable"].mean()
         absent = 1 - kept[kinds == "unanswerable-absent"].mean()
         adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
+        if round(thr * 100) % 5 == 0 and 0.2 <= thr <= 0.8:
+            print(f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}")
         if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
             best = (thr, absent, adversarial, answered)
     thr, absent, adversarial, answered = best
@@ -237,17 +311,19 @@ def main() -> None:
 
     # Final models on everything.
     final = fit_sentence_model([data[k] for k in answerable], names)
-    ws, bs = np.array(final.weights), final.bias
-    final_rows = evaluate(data, final, table, None)
+    rerank = fit_rerank_model(answerable, data, final, matches, rerank_names) if use_rerank else None
+    final_rows = evaluate(range(len(data)), data, final, table, rerank, matches)
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
     wr, br = fit_logistic(R[learn], t[learn], balance=True)
     spec = {
         "fitted_on": "shared/eval/dev (683 questions), scripts/fit_ranker.py",
         "heldout": {"top1": round(float(top1), 4), "answered": round(float(answered), 4),
                     "refused_absent": round(float(absent), 4), "refused_adversarial": round(float(adversarial), 4)},
-        "sentence": {"weights": dict(zip(SENTENCE_FEATURES, map(float, ws))), "bias": float(bs)},
-        "refusal": {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)},
+        "sentence": {"weights": dict(zip(SENTENCE_FEATURES, map(float, final.weights))), "bias": float(final.bias)},
     }
+    if rerank is not None:
+        spec["rerank"] = {"weights": dict(zip(RERANK_FEATURES, map(float, rerank.weights))), "bias": float(rerank.bias)}
+    spec["refusal"] = {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)}
     print(json.dumps(spec, indent=2))
     if not args.dry_run:
         OUT.write_text(json.dumps(spec, indent=2) + "\n")

@@ -22,6 +22,15 @@ def test_2066_question_cites_the_sentence_and_answers_short(engine, seeds):
     assert first.date == "2017-01-20"
 
 
+def test_the_best_few_are_re_scored_word_by_word(engine, seeds):
+    """The fitted second stage (ranker.json "rerank") runs on every question with the e5 model."""
+    engine.ensure_ready(show_bar=False)
+    assert engine._models.rerank is not None
+    answer = engine.ask(QUESTION)
+    assert "rerank" in answer.timings_ms
+    assert answer.answer.startswith("Until 2066 [1].")
+
+
 def test_citation_offsets_slice_back_to_the_quote(engine, seeds):
     engine.ensure_ready(show_bar=False)
     text = (seeds / "russia-syria-bases.txt").read_text(encoding="utf-8")

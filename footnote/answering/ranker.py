@@ -1,6 +1,6 @@
-"""The fitted weights: a logistic sentence ranker and a refusal classifier, read from ranker.json.
+"""The fitted weights: two logistic sentence rankers and a refusal classifier, read from ranker.json.
 
-`scripts/fit_ranker.py` fits both on the dev set and rewrites the JSON; the defaults here are only a
+`scripts/fit_ranker.py` fits them on the dev set and rewrites the JSON; the defaults here are only a
 starting point that keeps the engine usable before any fit."""
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
                      "article", "lead", "position", "missing")
-REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top")
+RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
+REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top")
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {  # the 2026-11-26 fit, rounded: forward selection kept dense cosine and term coverage
+_DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for the top 5
     "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
-    "refusal": {"weights": {"dense_top": 61.3, "window_share": 0.93, "article_share": 3.14, "type_top": 0.26,
-                            "bigram_top": 1.53}, "bias": -54.99, "threshold": 0.5},
+    "rerank": {"weights": {"dense": 17.71, "cover": 0.48, "token_match": 16.93}, "bias": -31.04},
+    "refusal": {"weights": {"dense_top": 33.27, "window_share": 0.46, "article_share": 3.12, "type_top": 0.31,
+                            "bigram_top": 0.98, "token_match_top": 32.74}, "bias": -57.46, "threshold": 0.57},
 }
 
 
@@ -44,13 +47,20 @@ def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
                     float(spec.get("threshold", 0.5)))
 
 
+class Models(NamedTuple):
+    sentence: Logistic  # ranks every candidate (answering/select.py)
+    rerank: Logistic | None  # re-scores the best few with token matches (answering/late.py); None: not fitted
+    refusal: Logistic  # answer or refuse (answering/refuse.py)
+
+
 @lru_cache(maxsize=4)
-def load_models(path: str | None = None) -> tuple[Logistic, Logistic]:
-    """(sentence ranker, refusal classifier) from ranker.json beside this file, or the defaults."""
+def load_models(path: str | None = None) -> Models:
+    """The fitted models from ranker.json beside this file, or the defaults."""
     file = Path(path) if path else Path(__file__).with_name("ranker.json")
     if file.exists():
         spec = json.loads(file.read_text())
     else:
         log.warning("%s is missing: using unfitted default weights (run scripts/fit_ranker.py)", file)
         spec = _DEFAULT
-    return _model(spec["sentence"], SENTENCE_FEATURES), _model(spec["refusal"], REFUSAL_FEATURES)
+    rerank = _model(spec["rerank"], RERANK_FEATURES) if "rerank" in spec else None
+    return Models(_model(spec["sentence"], SENTENCE_FEATURES), rerank, _model(spec["refusal"], REFUSAL_FEATURES))

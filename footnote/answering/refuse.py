@@ -10,8 +10,8 @@ from footnote.answering.ranker import Logistic
 
 
 def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:
-    """Question-level evidence on the best sentence: how well it matches and whether its window and
-    article hold the question's words. Plain shares, not IDF-weighted: an absolute decision must not
+    """Question-level evidence on the best sentence: how well it matches (as a whole and word by word)
+    and whether its window and article hold the question's words. Plain shares, not IDF-weighted: an absolute decision must not
     hinge on term statistics, which a small corpus makes noisy."""
     meta = ranked[0].node.metadata
     feats = meta["features"]
@@ -24,6 +24,7 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "article_share": len(words & article) / len(words) if words else 0.0,
         "type_top": feats["type"],
         "bigram_top": feats.get("bigram", 0.0),
+        "token_match_top": feats.get("token_match", 0.0),  # answering/late.py; 0 when the model has no token states
     }
 
 

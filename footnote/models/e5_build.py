@@ -29,8 +29,9 @@ import numpy as np
 
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
-FORMAT_VERSION = 3  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
-                    # 3: Add + LayerNormalization instead of SkipLayerNormalization
+FORMAT_VERSION = 4  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
+                    # 3: Add + LayerNormalization instead of SkipLayerNormalization;
+                    # 4: the last layer's token states are a second output (late interaction)
 MAX_TOKENS = 512
 OPSET = 18  # BitwiseAnd (nibble unpacking) needs 18
 MS = "com.microsoft"
@@ -41,7 +42,9 @@ def _log(msg: str) -> None:
 
 
 def build_graph(f: E5File):
-    """The fp32 encoder as an onnx.ModelProto (outputs L2-normalised means)."""
+    """The fp32 encoder as an onnx.ModelProto: outputs the L2-normalised mean ("sentence_embedding")
+    and the last layer's token states it pools ("token_states", for answering/late.py). Asking the
+    session for the embedding alone costs nothing extra: the states are computed for the pooling anyway."""
     from onnx import TensorProto, helper, numpy_helper
 
     c = f.config
@@ -129,7 +132,9 @@ def build_graph(f: E5File):
     ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])
     msk = helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])
     out = helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H])
-    graph = helper.make_graph(nodes, "e5_small", [ids, msk], [out], initializer=inits)
+    node("Identity", [x], "token_states")
+    states = helper.make_tensor_value_info("token_states", TensorProto.FLOAT, ["batch", "seq", H])
+    graph = helper.make_graph(nodes, "e5_small", [ids, msk], [out, states], initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
                                                     helper.make_opsetid(MS, 1)])
     model.ir_version = 9

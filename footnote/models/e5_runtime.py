@@ -5,6 +5,7 @@
     P = e5.embed_passages(sentences)       # (n, 384) float32, L2-normalised
     q = e5.embed_query("who wrote it?")    # (384,)
     scores = P @ q
+    T = e5.token_states(sentences)         # per sentence (tokens, 384), for late interaction
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class E5Onnx:
         self._threads = max(1, threads)
         self._pool = None  # the batch runners, started on the first call with several batches
         self._pool_lock = threading.Lock()
+        self._last_query: tuple[str | None, np.ndarray | None] = (None, None)  # one tuple: swapped atomically
         so = ort.SessionOptions()
         # The parallelism is across batches (see above); with one intra-op thread there is no worker
         # pool, so nothing busy-waits when chroma or the bot's other threads want a core.
@@ -99,38 +101,45 @@ class E5Onnx:
         """Tokens fed to the model (incl. <s></s>), truncated to max_tokens."""
         return [len(i) for i in self._ids([prefix + t for t in texts])]
 
-    def _run(self, ids: list[list[int]]) -> np.ndarray:
+    def _run(self, ids: list[list[int]], outputs: tuple[str, ...] = ("sentence_embedding",)) -> list[np.ndarray]:
         n, width = len(ids), max(len(i) for i in ids)
         arr = np.full((n, width), self._pad, dtype=np.int64)
         mask = np.zeros((n, width), dtype=np.int64)
         for r, row in enumerate(ids):  # right padding: Attention gets per-row lengths
             arr[r, :len(row)] = row
             mask[r, :len(row)] = 1
-        return self._sess.run(None, {"input_ids": arr, "attention_mask": mask})[0]
+        return self._sess.run(list(outputs), {"input_ids": arr, "attention_mask": mask})
+
+    def _batches(self, ids: list[list[int]], batch_size: int) -> list[list[int]]:
+        """Row indices per batch: longest first, so similar lengths share a batch and padding stays
+        small, under a token budget, so the activations (and the process's peak memory) stay small;
+        a text over the budget runs alone."""
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        batches, s = [], 0
+        while s < len(order):
+            size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, len(ids[order[s]]))))
+            batches.append(order[s:s + size])
+            s += size
+        return batches
+
+    def _each(self, run, count: int) -> None:
+        if count == 1 or self._threads == 1:
+            for k in range(count):
+                run(k)
+        else:
+            list(self._runners().map(run, range(count)))  # list(): re-raises a runner's error
 
     def _embed(self, texts: list[str], prefix: str, batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         ids = self._ids([prefix + t for t in texts])
-        # Longest first, so similar lengths share a batch and padding stays small.
-        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        # A token budget per batch: the activations (and the process's peak memory) stay small, and
-        # a text over the budget runs alone.
-        batches, s = [], 0
-        while s < len(order):
-            size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, len(ids[order[s]]))))
-            batches.append(order[s:s + size])
-            s += size
+        batches = self._batches(ids, batch_size)
 
         def run(k: int) -> None:
-            out[batches[k]] = self._run([ids[i] for i in batches[k]])
+            out[batches[k]] = self._run([ids[i] for i in batches[k]])[0]
 
-        if len(batches) == 1 or self._threads == 1:
-            for k in range(len(batches)):
-                run(k)
-        else:
-            list(self._runners().map(run, range(len(batches))))  # list(): re-raises a runner's error
+        self._each(run, len(batches))
         return out
 
     def _runners(self) -> ThreadPoolExecutor:
@@ -143,7 +152,32 @@ class E5Onnx:
         return self._embed(list(texts), "passage: ", batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([text], "query: ", 1)[0]
+        """The query's vector; its token states are kept for the late-interaction step that follows."""
+        ids = self._ids(["query: " + text])
+        vector, states = self._run(ids, ("sentence_embedding", "token_states"))
+        self._last_query = (text, _unit_rows(states[0, 1:-1]))
+        return vector[0]
+
+    def token_states(self, texts: list[str], query: bool = False) -> list[np.ndarray]:
+        """Per text, its tokens' last-layer states, L2-normalised, without <s> and </s> (which
+        carry the whole sentence, not a word): (tokens, 384) float32 each."""
+        if query and len(texts) == 1 and self._last_query[0] == texts[0]:
+            return [self._last_query[1]]
+        ids = self._ids([("query: " if query else "passage: ") + t for t in texts])
+        out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        batches = self._batches(ids, 32)
+
+        def run(k: int) -> None:
+            states = self._run([ids[i] for i in batches[k]], ("token_states",))[0]
+            for r, i in enumerate(batches[k]):
+                out[i] = _unit_rows(states[r, 1:len(ids[i]) - 1])
+
+        self._each(run, len(batches))
+        return out
+
+
+def _unit_rows(a: np.ndarray) -> np.ndarray:
+    return (a / np.clip(np.linalg.norm(a, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
 
 
 def _manifest_ok(model_dir: Path, src: Path) -> bool:

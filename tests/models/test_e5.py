@@ -173,3 +173,26 @@ def test_failed_build_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         e5_build.build(parent / "m")
     assert list(parent.iterdir()) == []
+
+
+def test_token_states_are_the_states_the_embedding_pools(e5):
+    """Mean-pooling the token states (with <s> and </s>, which the states leave out) gives the embedding."""
+    ids = e5._ids(["passage: " + t for t in PASSAGES])
+    raw = e5._run(ids, ("sentence_embedding", "token_states"))
+    for r, row in enumerate(ids):
+        pooled = raw[1][r, :len(row)].mean(axis=0)
+        np.testing.assert_allclose(pooled / np.linalg.norm(pooled), raw[0][r], atol=1e-5)
+    states = e5.token_states(PASSAGES)
+    assert [len(s) for s in states] == [len(row) - 2 for row in ids]
+    for s in states:
+        np.testing.assert_allclose(np.linalg.norm(s, axis=1), 1.0, atol=1e-4)
+
+
+def test_query_token_states_reuse_the_last_query_pass(e5, model_dir):
+    q = "how many days does a leap year have"
+    e5.embed_query(q)
+    kept = e5.token_states([q], query=True)[0]
+    fresh = E5Onnx(model_dir, threads=1).token_states([q], query=True)[0]
+    np.testing.assert_allclose(kept, fresh, atol=1e-5)
+    other = e5.token_states(["which bone is in the lower leg"], query=True)[0]  # not the cached one
+    assert other.shape[0] != kept.shape[0] or not np.allclose(other, kept)

@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 _DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for the top 5
     "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
-    "rerank": {"weights": {"dense": 17.71, "cover": 0.48, "token_match": 16.93}, "bias": -31.04},
-    "refusal": {"weights": {"dense_top": 33.27, "window_share": 0.46, "article_share": 3.12, "type_top": 0.31,
-                            "bigram_top": 0.98, "token_match_top": 32.74}, "bias": -57.46, "threshold": 0.57},
+    "rerank": {"weights": {"dense": 17.91, "cover": 0.48, "token_match": 16.8}, "bias": -31.11},
+    "refusal": {"weights": {"dense_top": 33.01, "window_share": 0.58, "article_share": 3.09, "type_top": 0.26,
+                            "bigram_top": 0.91, "token_match_top": 32.22},
+                "bias": -56.84, "threshold": 0.58},
 }
 
 

@@ -165,7 +165,9 @@ class E5Onnx:
             return [self._last_query[1]]
         ids = self._ids([("query: " if query else "passage: ") + t for t in texts])
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        batches = self._batches(ids, 32)
+        # One text a batch: these are a question's few candidates, so the runners share them out and
+        # nothing is padded (5 dev sentences: ~22 ms, against ~25 ms in 128-token batches).
+        batches = [[i] for i in sorted(range(len(ids)), key=lambda i: -len(ids[i]))]
 
         def run(k: int) -> None:
             states = self._run([ids[i] for i in batches[k]], ("token_states",))[0]

@@ -11,7 +11,7 @@ from llama_index.core.schema import QueryBundle
 
 from footnote.answering.answer import Answer, Citation
 from footnote.answering.compose import compose, refusal_text
-from footnote.answering.late import RERANK_TOP_N, TokenMatchReranker, supports_token_states
+from footnote.answering.late import TokenMatchReranker, supports_token_states
 from footnote.answering.ranker import load_models
 from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
@@ -196,8 +196,7 @@ class Engine:
         timings["select"] = (time.perf_counter() - t) * 1000
         if self._models.rerank is not None and supports_token_states(self.embed_model):
             t = time.perf_counter()
-            ranked = TokenMatchReranker(self.embed_model, self._models.rerank, top_n=RERANK_TOP_N) \
-                .postprocess_nodes(ranked, query_str=question)
+            ranked = TokenMatchReranker(self.embed_model, self._models.rerank).postprocess_nodes(ranked, query_str=question)
             timings["rerank"] = (time.perf_counter() - t) * 1000
         answer = self._decide(question, ranked, table)
         timings["total"] = (time.perf_counter() - started) * 1000

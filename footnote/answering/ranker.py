@@ -19,12 +19,12 @@ REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "b
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for the top 5
+_DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for its top 3
     "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
-    "rerank": {"weights": {"dense": 17.91, "cover": 0.48, "token_match": 16.8}, "bias": -31.11},
-    "refusal": {"weights": {"dense_top": 33.01, "window_share": 0.58, "article_share": 3.09, "type_top": 0.26,
-                            "bigram_top": 0.91, "token_match_top": 32.22},
-                "bias": -56.84, "threshold": 0.58},
+    "rerank": {"weights": {"dense": 14.16, "cover": 0.51, "token_match": 16.46}, "bias": -27.27},
+    "refusal": {"weights": {"dense_top": 34.72, "window_share": 0.14, "article_share": 2.94, "type_top": 0.19,
+                            "bigram_top": 1.19, "token_match_top": 32.43},
+                "bias": -58.19, "threshold": 0.58},
 }
 
 

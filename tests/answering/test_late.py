@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from footnote.answering.late import TokenMatchReranker, supports_token_states, token_match
+from footnote.answering.late import TokenMatchReranker, contenders, supports_token_states, token_match
 from footnote.answering.ranker import RERANK_FEATURES, Logistic
 
 
@@ -41,3 +41,10 @@ def test_reranker_keeps_the_top_n_and_orders_them_by_its_own_model(embed_model):
     matches = [n.node.metadata["features"]["token_match"] for n in out]
     assert matches == sorted(matches, reverse=True)
     assert [n.score for n in out] == [only_matches.probability(n.node.metadata["features"]) for n in out]
+
+
+def test_only_the_first_rankers_contenders_are_re_scored():
+    nodes = [NodeWithScore(node=TextNode(text=str(i)), score=s) for i, s in enumerate((0.8, 0.5, 0.3, 0.7))]
+    assert [n.node.text for n in contenders(nodes, top_n=3, share=0.5)] == ["0", "1"]  # 0.3 < 0.4; "3" is 4th
+    assert contenders([], top_n=3) == []
+    assert [n.node.text for n in contenders(nodes[2:], top_n=3, share=0.5)] == ["2", "3"]  # the top one always

@@ -222,6 +222,44 @@ def evaluate(ks, data, sent_model: Logistic, table, rerank: Logistic | None = No
     return rows
 
 
+def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
+    """Learn "answerable?" from the top sentence's evidence, held out by the question folds, pick a
+    threshold, then fit on everything. Returns (the spec for ranker.json, its held-out figures)."""
+    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in held_out], REFUSAL_FEATURES)
+    t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
+    kinds = np.array([r[0]["kind"] for r in held_out])
+    probs = np.zeros(len(t))
+    vetoed = np.array([r[3] for r in held_out])  # refused whatever the classifier says, as the engine does
+    # Trained on answerable vs absent (separable evidence); look-alike questions only steer the threshold,
+    # since as training negatives they mostly teach it to distrust good matches.
+    learn = kinds != "unanswerable-adversarial" if not args.learn_lookalikes else np.ones(len(kinds), bool)
+    for fold in range(5):
+        tr = np.array([f != fold for f in folds])
+        w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)
+        probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
+    best = None
+    correct = np.array([r[1] for r in held_out])
+    print("refusal trade-off, held out (threshold: answered, refused absent, refused adversarial, cite@1):")
+    for thr in np.linspace(0.05, 0.95, 91):
+        kept = (probs >= thr) & ~vetoed
+        answered = kept[kinds == "answerable"].mean()
+        absent = 1 - kept[kinds == "unanswerable-absent"].mean()
+        adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
+        if round(thr * 100) % 5 == 0 and 0.2 <= thr <= 0.8:
+            print(f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}")
+        if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
+            best = (thr, absent, adversarial, answered)
+    thr, absent, adversarial, answered = best
+    cite1 = np.mean(((probs >= thr) & ~vetoed & correct)[kinds == "answerable"])
+    print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
+          f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
+    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
+    wr, br = fit_logistic(R[learn], t[learn], balance=True)
+    spec = {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)}
+    return spec, {"answered": round(float(answered), 4), "refused_absent": round(float(absent), 4),
+                  "refused_adversarial": round(float(adversarial), 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
@@ -282,53 +320,24 @@ def main() -> None:
               f"held-out top-1 {top1_second:.3f} → {'kept' if use_rerank else 'not kept'}")
         if use_rerank:
             top1 = top1_second
-    held_out = held_second if use_rerank else held_first
-
-    # Refusal: learn "answerable?" from top-1 evidence, held out by the same folds, then pick a threshold.
-    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in held_out], REFUSAL_FEATURES)
-    t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
-    kinds = np.array([r[0]["kind"] for r in held_out])
-    probs = np.zeros(len(t))
-    vetoed = np.array([r[3] for r in held_out])  # refused whatever the classifier says, as the engine does
-    # Trained on answerable vs absent (separable evidence); look-alike questions only steer the threshold,
-    # since as training negatives they mostly teach it to distrust good matches.
-    learn = kinds != "unanswerable-adversarial" if not args.learn_lookalikes else np.ones(len(kinds), bool)
-    for fold in range(5):
-        tr = np.array([f != fold for f in folds])
-        w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)
-        probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
-    best = None
-    correct = np.array([r[1] for r in held_out])
-    print("refusal trade-off, held out (threshold: answered, refused absent, refused adversarial, cite@1):")
-    for thr in np.linspace(0.05, 0.95, 91):
-        kept = (probs >= thr) & ~vetoed
-        answered = kept[kinds == "answerable"].mean()
-        absent = 1 - kept[kinds == "unanswerable-absent"].mean()
-        adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
-        if round(thr * 100) % 5 == 0 and 0.2 <= thr <= 0.8:
-            print(f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}")
-        if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
-            best = (thr, absent, adversarial, answered)
-    thr, absent, adversarial, answered = best
-    cite1 = np.mean([held_out[k][1] and probs[k] >= thr and not vetoed[k] for k in answerable])
-    print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
-          f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
 
     # Final models on everything.
     final = fit_sentence_model([data[k] for k in answerable], names)
     rerank = fit_rerank_model(answerable, data, final, matches, rerank_names) if use_rerank else None
-    final_rows = evaluate(range(len(data)), data, final, table, rerank, matches)
-    R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
-    wr, br = fit_logistic(R[learn], t[learn], balance=True)
     spec = {
         "fitted_on": "shared/eval/dev (683 questions), scripts/fit_ranker.py",
-        "heldout": {"top1": round(float(top1), 4), "answered": round(float(answered), 4),
-                    "refused_absent": round(float(absent), 4), "refused_adversarial": round(float(adversarial), 4)},
+        "heldout": {"top1": round(float(top1), 4)},
         "sentence": {"weights": dict(zip(SENTENCE_FEATURES, map(float, final.weights))), "bias": float(final.bias)},
     }
     if rerank is not None:
         spec["rerank"] = {"weights": dict(zip(RERANK_FEATURES, map(float, rerank.weights))), "bias": float(rerank.bias)}
-    spec["refusal"] = {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)}
+        # The refusal the engine uses with the second stage, and the one for a model without token states.
+        spec["refusal"], figures = fit_refusal(held_second, evaluate(range(len(data)), data, final, table, rerank, matches),
+                                                       folds, args)
+        spec["refusal_plain"], _ = fit_refusal(held_first, evaluate(range(len(data)), data, final, table), folds, args)
+    else:
+        spec["refusal"], figures = fit_refusal(held_first, evaluate(range(len(data)), data, final, table), folds, args)
+    spec["heldout"].update(figures)
     print(json.dumps(spec, indent=2))
     if not args.dry_run:
         OUT.write_text(json.dumps(spec, indent=2) + "\n")

@@ -131,7 +131,7 @@ def test_index_into_server_and_answer_from_it(engine, chroma_server, corpus):
     assert counts[SENTENCES] == report.sentences > 0
     assert counts[CHUNKS] == engine.status()["chunks"] > 0
 
-    answer = engine.ask("When does the base agreement expire?")
+    answer = engine.ask("Until when does the Tartus base agreement run?")
     assert answer.found and "2066" in answer.answer
     assert answer.citations[0].source == "bases.txt"
 
@@ -176,7 +176,7 @@ def _healthz(engine) -> tuple[int, dict]:
 
 def test_server_down_then_back_without_restart(engine, chroma_server):
     engine.index(show_bar=False)
-    question = "When does the base agreement expire?"
+    question = "Until when does the Tartus base agreement run?"
     assert engine.ask(question).found
     assert _healthz(engine)[0] == 200
 

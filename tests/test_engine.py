@@ -4,6 +4,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
 
 from footnote.catalog import Catalog
 from footnote.store import IndexUnavailable
@@ -29,6 +31,40 @@ def test_the_best_few_are_re_scored_word_by_word(engine, seeds):
     answer = engine.ask(QUESTION)
     assert "rerank" in answer.timings_ms
     assert answer.answer.startswith("Until 2066 [1].")
+
+
+class VectorsOnly(BaseEmbedding):
+    """The same e5 vectors behind llama-index's plain interface: a model without token states, as
+    `EMBED_MODEL=provider:model` gives."""
+
+    _inner: object = PrivateAttr()
+
+    def __init__(self, inner) -> None:
+        super().__init__(model_name=inner.model_name)
+        self._inner = inner
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._inner.get_query_embedding(query)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._inner.get_text_embedding(text)
+
+
+def test_a_model_without_token_states_answers_with_the_plain_refusal(settings, embed_model, seeds):
+    from footnote.engine import Engine
+
+    engine = Engine(settings, embed_model=VectorsOnly(embed_model))
+    try:
+        engine.ensure_ready(show_bar=False)
+        answer = engine.ask(QUESTION)
+        assert "rerank" not in answer.timings_ms
+        assert answer.found and answer.answer.startswith("Until 2066 [1].")
+        assert not engine.ask("Who did the Normans swear fealty to in 1200?").found
+    finally:
+        engine.close()
 
 
 def test_citation_offsets_slice_back_to_the_quote(engine, seeds):

@@ -25,6 +25,8 @@ _DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, the
     "refusal": {"weights": {"dense_top": 34.72, "window_share": 0.14, "article_share": 2.94, "type_top": 0.19,
                             "bigram_top": 1.19, "token_match_top": 32.43},
                 "bias": -58.19, "threshold": 0.58},
+    "refusal_plain": {"weights": {"dense_top": 61.27, "window_share": 0.93, "article_share": 3.14, "type_top": 0.26,
+                                  "bigram_top": 1.53}, "bias": -54.99, "threshold": 0.5},
 }
 
 
@@ -51,7 +53,8 @@ def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
 class Models(NamedTuple):
     sentence: Logistic  # ranks every candidate (answering/select.py)
     rerank: Logistic | None  # re-scores the best few with token matches (answering/late.py); None: not fitted
-    refusal: Logistic  # answer or refuse (answering/refuse.py)
+    refusal: Logistic  # answer or refuse (answering/refuse.py), on the second stage's best sentence
+    refusal_plain: Logistic  # the same without token matches, for a model that has no token states
 
 
 @lru_cache(maxsize=4)
@@ -64,4 +67,6 @@ def load_models(path: str | None = None) -> Models:
         log.warning("%s is missing: using unfitted default weights (run scripts/fit_ranker.py)", file)
         spec = _DEFAULT
     rerank = _model(spec["rerank"], RERANK_FEATURES) if "rerank" in spec else None
-    return Models(_model(spec["sentence"], SENTENCE_FEATURES), rerank, _model(spec["refusal"], REFUSAL_FEATURES))
+    refusal = _model(spec["refusal"], REFUSAL_FEATURES)
+    plain = _model(spec["refusal_plain"], REFUSAL_FEATURES) if "refusal_plain" in spec else refusal
+    return Models(_model(spec["sentence"], SENTENCE_FEATURES), rerank, refusal, plain)

@@ -79,6 +79,8 @@ async def discord_mode(engine: Engine, questions: list[tuple[str, str, str]], co
                 except Exception as exc:
                     return (time.perf_counter() - t) * 1000, None, repr(exc)
         results = await asyncio.gather(*(one(i, q) for i, q in enumerate(questions)))
+        # Each answer then opens its thread: let those requests finish before the server goes away.
+        await fake.wait_for(lambda: len(fake.threads) >= sum(r[2] is None for r in results), 60, "the answers' threads")
         if fake.rejected or fake.unknown_routes:
             results.append((0.0, None, f"fake Discord refused {fake.rejected} / unknown {fake.unknown_routes}"))
         return results

@@ -4,7 +4,7 @@ A sentence vector is one average: it says a sentence is about the question's top
 holds the words the question turns on. Late interaction (ColBERT's MaxSim, here zero-shot on e5's
 own last layer) matches each question token with its closest token in the sentence and averages
 those best matches. Only the first ranker's contenders are re-encoded, since this costs a model pass
-per sentence (~5 ms each, two at a time on 2 cores); see the README for what it buys on the dev set.
+per sentence (~7 ms on 2 cores); see the README for what it buys on the dev set.
 """
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from footnote.answering.ranker import Logistic
 
 def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:
     """Question-level evidence on the best sentence: how well it matches (as a whole and word by word)
-    and whether its window and article hold the question's words. Plain shares, not IDF-weighted: an absolute decision must not
-    hinge on term statistics, which a small corpus makes noisy."""
+    and whether its window and article hold the question's words. Plain shares, not IDF-weighted: an
+    absolute decision must not hinge on term statistics, which a small corpus makes noisy."""
     meta = ranked[0].node.metadata
     feats = meta["features"]
     words = set(terms(question))

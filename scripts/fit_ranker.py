@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from footnote.answering.late import CONTENDER_SHARE, RERANK_TOP_N, TokenMatchReranker, supports_token_states  # noqa: E402
+from footnote.answering.late import CONTENDER_SHARE, RERANK_TOP_N, TokenMatchReranker, contenders, supports_token_states  # noqa: E402
 from footnote.answering.ranker import RERANK_FEATURES, REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
 from footnote.answering.refuse import negation_unmet, refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
@@ -117,8 +117,8 @@ def reranked(k: int, data, first: Logistic, matches: TokenMatches, only_contende
     them (late.contenders), with their features and token_match."""
     feats = data[k][2]
     p = [first.probability(f) for f in feats]
-    order = [int(i) for i in np.argsort([-x for x in p], kind="stable")[:RERANK_TOP_N]]
-    top = order[:1] + [i for i in order[1:] if not only_contenders or p[i] >= CONTENDER_SHARE * p[order[0]]]
+    order = [int(i) for i in np.argsort([-x for x in p], kind="stable")]
+    top = [order[j] for j in contenders([p[i] for i in order], share=CONTENDER_SHARE if only_contenders else 0.0)]
     return top, [{**feats[i], "token_match": m} for i, m in zip(top, matches.get(k, top))]
 
 

@@ -36,12 +36,12 @@ def supports_token_states(embed_model) -> bool:
     return callable(getattr(embed_model, "token_states", None))
 
 
-def contenders(nodes: list[NodeWithScore], top_n: int = RERANK_TOP_N, share: float = CONTENDER_SHARE) -> list[NodeWithScore]:
-    """The first ranker's top one, and the next up to top_n whose probability is within `share` of it."""
-    if not nodes:
+def contenders(scores: list[float], top_n: int = RERANK_TOP_N, share: float = CONTENDER_SHARE) -> list[int]:
+    """Positions, in a best-first ranking with these probabilities, of what the second stage re-scores:
+    the top one, and the next up to top_n whose probability is within `share` of it."""
+    if not scores:
         return []
-    best = nodes[0].score or 0.0
-    return nodes[:1] + [n for n in nodes[1:top_n] if (n.score or 0.0) >= share * best]
+    return [0] + [j for j in range(1, min(top_n, len(scores))) if scores[j] >= share * scores[0]]
 
 
 class TokenMatchReranker(BaseNodePostprocessor):
@@ -74,7 +74,7 @@ class TokenMatchReranker(BaseNodePostprocessor):
     def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
         if query_bundle is None or not nodes:
             return nodes
-        head = contenders(nodes, self.top_n, self.share)
+        head = [nodes[j] for j in contenders([n.score or 0.0 for n in nodes], self.top_n, self.share)]
         for node, match in zip(head, self.token_matches(head, query_bundle.query_str)):
             feats = node.node.metadata["features"]
             feats["token_match"] = match

@@ -264,7 +264,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
     ap.add_argument("--dry-run", action="store_true")
-    ap.add_argument("--min-answered", type=float, default=0.92)
+    ap.add_argument("--min-answered", type=float, default=0.93)
     ap.add_argument("--learn-lookalikes", action="store_true", help="train the refusal on look-alikes too")
     ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
     args = ap.parse_args()

@@ -15,18 +15,21 @@ from typing import NamedTuple
 SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
                      "article", "lead", "position", "missing")
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
-REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top")
+REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
+                    "chunk_top", "title_share", "lead_top")
 
 log = logging.getLogger(__name__)
 
 _DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for its top 3
     "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
     "rerank": {"weights": {"dense": 14.16, "cover": 0.51, "token_match": 16.46}, "bias": -27.27},
-    "refusal": {"weights": {"dense_top": 34.72, "window_share": 0.14, "article_share": 2.94, "type_top": 0.19,
-                            "bigram_top": 1.19, "token_match_top": 32.43},
-                "bias": -58.19, "threshold": 0.58},
-    "refusal_plain": {"weights": {"dense_top": 61.27, "window_share": 0.93, "article_share": 3.14, "type_top": 0.26,
-                                  "bigram_top": 1.53}, "bias": -54.99, "threshold": 0.5},
+    "refusal": {"weights": {"dense_top": 25.74, "window_share": 0.23, "article_share": 3.21, "type_top": 0.23,
+                            "bigram_top": 1.27, "token_match_top": 29.96, "chunk_top": 1.7, "title_share": 2.72,
+                            "lead_top": 1.33},
+                "bias": -50.35, "threshold": 0.52},
+    "refusal_plain": {"weights": {"dense_top": 47.93, "window_share": 1.04, "article_share": 3.48, "type_top": 0.29,
+                                  "bigram_top": 1.55, "chunk_top": 1.72, "title_share": 2.86, "lead_top": 1.33},
+                      "bias": -45.52, "threshold": 0.52},
 }
 
 

@@ -11,13 +11,18 @@ from footnote.answering.ranker import Logistic
 
 def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:
     """Question-level evidence on the best sentence: how well it matches (as a whole and word by word)
-    and whether its window and article hold the question's words. Plain shares, not IDF-weighted: an
-    absolute decision must not hinge on term statistics, which a small corpus makes noisy."""
+    and whether its window and article hold the question's words; and whether its article is about
+    what was asked (its title holds the question's words, its passage matches, the sentence leads it),
+    which tells a missing article from a present one best where answering must stay high. Plain shares,
+    not IDF-weighted: an absolute decision must not hinge on term statistics, which a small corpus
+    makes noisy."""
     meta = ranked[0].node.metadata
     feats = meta["features"]
     words = set(terms(question))
     window = table.window_terms(meta["row"])
     article = table.article_terms(meta["source"])
+    entry = table.catalog.entries.get(meta["source"])
+    title = set(terms(entry.title)) if entry else set()
     return {
         "dense_top": feats["dense"],
         "window_share": len(words & window) / len(words) if words else 0.0,
@@ -25,6 +30,9 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "type_top": feats["type"],
         "bigram_top": feats.get("bigram", 0.0),
         "token_match_top": feats.get("token_match", 0.0),  # answering/late.py; 0 when the model has no token states
+        "chunk_top": feats["chunk"],
+        "title_share": len(words & title) / len(words) if words else 0.0,
+        "lead_top": feats["lead"],
     }
 
 

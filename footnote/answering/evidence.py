@@ -64,15 +64,22 @@ def answer_type(question: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def has_type(sentence: str, kind: str | None) -> bool:
-    """Does the sentence hold a phrase of the asked-for kind?"""
+def has_type(sentence: str, kind: str | None, known: frozenset[str] = frozenset()) -> bool:
+    """Does the sentence hold a phrase of the asked-for kind? For a name or place, one that is not
+    among `known` (lower-cased words the asker already has: the question's and the article title's),
+    since "who founded Walmart" is not answered by a sentence whose only name is Walmart."""
     if kind == "date":
         return bool(_YEAR.search(sentence) or _DATE.search(sentence))
     if kind == "number":
         return bool(_NUMBER.search(sentence) or _AMOUNT.search(sentence))
     if kind in ("name", "place"):
-        return bool(_CAPITALISED.search(sentence))
+        return any(m.group(0).lower() not in known for m in _CAPITALISED.finditer(sentence))
     return True
+
+
+def words(text: str) -> frozenset[str]:
+    """Lower-cased word forms, unstemmed: what a name in a sentence is compared with."""
+    return frozenset(w.lower() for w in re.findall(r"\w+", text))
 
 
 def specifics(question: str) -> list[str]:

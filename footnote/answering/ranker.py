@@ -12,24 +12,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "window_cover", "bigram", "title", "type",
-                     "article", "lead", "position", "missing")
+SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "cover_beyond_title", "window_cover", "bigram",
+                     "title", "type", "article", "lead", "position", "missing")
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
 REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
                     "chunk_top", "title_share", "lead_top")
 
 log = logging.getLogger(__name__)
 
-_DEFAULT = {  # the 2026-11-26 fit, rounded: dense cosine and term coverage, then token matches for its top 3
-    "sentence": {"weights": {"dense": 38.59, "cover": 1.63}, "bias": -36.34},
-    "rerank": {"weights": {"dense": 14.16, "cover": 0.51, "token_match": 16.46}, "bias": -27.27},
-    "refusal": {"weights": {"dense_top": 25.74, "window_share": 0.23, "article_share": 3.21, "type_top": 0.23,
-                            "bigram_top": 1.27, "token_match_top": 29.96, "chunk_top": 1.7, "title_share": 2.72,
-                            "lead_top": 1.33},
-                "bias": -50.35, "threshold": 0.52},
-    "refusal_plain": {"weights": {"dense_top": 47.93, "window_share": 1.04, "article_share": 3.48, "type_top": 0.29,
-                                  "bigram_top": 1.55, "chunk_top": 1.72, "title_share": 2.86, "lead_top": 1.33},
-                      "bias": -45.52, "threshold": 0.52},
+_DEFAULT = {  # the 2026-11-27 fit, rounded (the token-match stage did not win, so it has no weights)
+    "sentence": {"weights": {"dense": 16.02, "cover_beyond_title": 1.17, "type": 0.4, "article": 30.35,
+                             "position": 0.17}, "bias": -16.63},
+    "refusal": {"weights": {"dense_top": 44.56, "window_share": 1.32, "article_share": 3.47, "type_top": 0.31,
+                            "bigram_top": 1.5, "chunk_top": 1.62, "title_share": 3.66, "lead_top": 1.17},
+                "bias": -42.71, "threshold": 0.53},
 }
 
 

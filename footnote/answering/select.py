@@ -7,7 +7,7 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from footnote.answering.evidence import answer_type, bigram_overlap, has_type, missing_specifics, terms
+from footnote.answering.evidence import answer_type, bigram_overlap, has_type, missing_specifics, terms, words
 from footnote.answering.ranker import Logistic
 
 
@@ -32,7 +32,8 @@ class SentenceSelector(BaseNodePostprocessor):
             return []
         qterms = terms(question)
         kind = answer_type(question)
-        titles = {}
+        asked = words(question)
+        titles: dict[str, tuple[set[str], frozenset[str]]] = {}  # source → (title terms, title words)
         best_dense = max(n.node.metadata["dense"] for n in nodes)
         per_article: dict[str, float] = {}
         for n in nodes:
@@ -44,7 +45,12 @@ class SentenceSelector(BaseNodePostprocessor):
             src = meta["source"]
             if src not in titles:
                 entry = self._table.catalog.entries.get(src)
-                titles[src] = set(terms(entry.title)) if entry else set()
+                title = entry.title if entry else ""
+                titles[src] = set(terms(title)), asked | words(title)
+            title_terms, known = titles[src]
+            # The title is the sentence's context ("It was founded by..." in the Walmart article), so the
+            # question's words that it already holds are not asked of the sentence.
+            beyond_title = [t for t in qterms if t not in title_terms] or qterms
             text = n.node.get_content()
             rows.append({
                 "dense": meta["dense"],
@@ -52,10 +58,11 @@ class SentenceSelector(BaseNodePostprocessor):
                 "bm25": meta["bm25"],
                 "chunk": meta["chunk"],
                 "cover": self._table.weights.coverage(qterms, self._table.term_set(meta["row"])),
+                "cover_beyond_title": self._table.weights.coverage(beyond_title, self._table.term_set(meta["row"])),
                 "window_cover": self._table.weights.coverage(qterms, self._table.window_terms(meta["row"])),
                 "bigram": bigram_overlap(qterms, self._table.row_terms(meta["row"])),
-                "title": self._table.weights.coverage(qterms, titles[src]),
-                "type": 0.0 if kind is None else (1.0 if has_type(text, kind) else -1.0),
+                "title": self._table.weights.coverage(qterms, title_terms),
+                "type": 0.0 if kind is None else (1.0 if has_type(text, kind, known) else -1.0),
                 "article": per_article[src] - best_dense,
                 "lead": 1.0 if meta["n"] == 0 else 0.0,
                 "position": 1.0 / (1.0 + meta["n"]),

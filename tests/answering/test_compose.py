@@ -6,7 +6,7 @@ import pytest
 from footnote.answering.answer import Citation
 from footnote.answering.compose import compose, refusal_text, short_answer
 from footnote.answering.evidence import (
-    STOPWORDS, answer_type, bigram_overlap, has_type, missing_specifics, specifics, terms,
+    STOPWORDS, answer_type, bigram_overlap, has_type, missing_specifics, specifics, terms, words,
 )
 from footnote.answering.verify import unsupported_facts
 
@@ -131,6 +131,13 @@ def test_has_type():
     assert has_type("The deal was signed in Damascus.", "name")
     assert not has_type("The deal was signed last week.", "name")  # the sentence's first word is not a name
     assert has_type("anything at all", None)
+
+
+def test_a_name_the_asker_already_has_is_no_answer():
+    known = words("Who founded Northwind Traders?") | words("Northwind Traders")
+    assert not has_type("Shares of Northwind Traders rose.", "name", known)
+    assert has_type("Shares of Northwind Traders rose after Maria Anders spoke.", "name", known)
+    assert has_type("Shares of Northwind Traders rose.", "name")  # without what the asker has, any name counts
 
 
 def test_specifics_and_missing_specifics():

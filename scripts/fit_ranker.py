@@ -6,8 +6,9 @@
 
 All are logistic regressions (numpy, L2) over the evidence features in footnote/answering, so the
 weights stay few and explainable: the first ranker orders every candidate, the second re-scores its
-best few with their token matches (answering/late.py), the classifier decides on the best one. Figures are 5-fold cross-validated by question, so they estimate
-what unseen questions get rather than the fit to these ones."""
+best few with their token matches (answering/late.py) if that wins held out, the classifier decides
+on the best one. Figures are 5-fold cross-validated by question, so they estimate what unseen
+questions get rather than the fit to these ones."""
 from __future__ import annotations
 
 import argparse

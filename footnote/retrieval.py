@@ -76,10 +76,10 @@ class SentenceTable:
     def term_set(self, row: int) -> set[str]:
         return self._words(row, row + 1)
 
-    def window_terms(self, row: int, radius: int = 1) -> set[str]:
+    def window_terms(self, row: int, before: int = 1, after: int = 1) -> set[str]:
         """Terms of a sentence and its neighbours in the same article."""
         first, end = self._spans[self.sources[row]]
-        return self._words(max(first, row - radius), min(end, row + radius + 1))
+        return self._words(max(first, row - before), min(end, row + after + 1))
 
     def article_terms(self, source: str) -> set[str]:
         cached = self._article_terms.get(source)

@@ -77,6 +77,14 @@ def has_type(sentence: str, kind: str | None, known: frozenset[str] = frozenset(
     return True
 
 
+_ANAPHOR = re.compile(r"(?:It|He|She|They|This|These|Its|His|Her|Their)\b")
+
+
+def opens_with_pronoun(sentence: str) -> bool:
+    """Does the sentence take its subject from the one before it ("It was founded by...")?"""
+    return bool(_ANAPHOR.match(sentence))
+
+
 def words(text: str) -> frozenset[str]:
     """Lower-cased word forms, unstemmed: what a name in a sentence is compared with."""
     return frozenset(w.lower() for w in re.findall(r"\w+", text))

@@ -7,7 +7,9 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from footnote.answering.evidence import answer_type, bigram_overlap, has_type, missing_specifics, terms, words
+from footnote.answering.evidence import (
+    answer_type, bigram_overlap, has_type, missing_specifics, opens_with_pronoun, terms, words,
+)
 from footnote.answering.ranker import Logistic
 
 
@@ -48,17 +50,19 @@ class SentenceSelector(BaseNodePostprocessor):
                 title = entry.title if entry else ""
                 titles[src] = set(terms(title)), asked | words(title)
             title_terms, known = titles[src]
-            # The title is the sentence's context ("It was founded by..." in the Walmart article), so the
-            # question's words that it already holds are not asked of the sentence.
+            # A sentence is read in its context: the question's words that the article's title already
+            # holds are not asked of it ("It was founded by..." in the Walmart article), and a sentence
+            # that opens with a pronoun is read with the sentence it refers back to.
             beyond_title = [t for t in qterms if t not in title_terms] or qterms
             text = n.node.get_content()
+            own_terms = self._table.window_terms(meta["row"], before=1 if opens_with_pronoun(text) else 0, after=0)
             rows.append({
                 "dense": meta["dense"],
                 "dense_gap": meta["dense"] - best_dense,
                 "bm25": meta["bm25"],
                 "chunk": meta["chunk"],
                 "cover": self._table.weights.coverage(qterms, self._table.term_set(meta["row"])),
-                "cover_beyond_title": self._table.weights.coverage(beyond_title, self._table.term_set(meta["row"])),
+                "cover_in_context": self._table.weights.coverage(beyond_title, own_terms),
                 "window_cover": self._table.weights.coverage(qterms, self._table.window_terms(meta["row"])),
                 "bigram": bigram_overlap(qterms, self._table.row_terms(meta["row"])),
                 "title": self._table.weights.coverage(qterms, title_terms),

@@ -35,7 +35,8 @@ class SentenceSelector(BaseNodePostprocessor):
         qterms = terms(question)
         kind = answer_type(question)
         asked = words(question)
-        titles: dict[str, tuple[set[str], frozenset[str]]] = {}  # source → (title terms, title words)
+        # source → (its title's terms, the words the asker has: the question's and the title's)
+        titles: dict[str, tuple[set[str], frozenset[str]]] = {}
         best_dense = max(n.node.metadata["dense"] for n in nodes)
         per_article: dict[str, float] = {}
         for n in nodes:

@@ -192,7 +192,8 @@ class Engine:
         candidates = retriever.retrieve(QueryBundle(query))
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        ranked = SentenceSelector(table, self._models.sentence).postprocess_nodes(candidates, query_str=question)
+        selector = SentenceSelector(table, self._models.sentence, self.embed_model)
+        ranked = selector.postprocess_nodes(candidates, query_str=question)
         timings["select"] = (time.perf_counter() - t) * 1000
         refusal = self._models.refusal_plain
         if self._models.rerank is not None and supports_token_states(self.embed_model):

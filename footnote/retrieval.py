@@ -116,7 +116,7 @@ class HybridRetriever(BaseRetriever):
         qvec = embed_query(self.embed_model, query)
         try:
             dense = self.sentences.query(query_embeddings=[qvec.tolist()], n_results=min(self.dense_k, len(self.table)),
-                                         include=["distances"])
+                                         include=["distances", "embeddings"])
             chunk_hits = self.chunks.query(query_embeddings=[qvec.tolist()], n_results=self.chunk_k,
                                            include=["distances", "metadatas"])
         except Exception as exc:  # HTTP errors, a stopped server, a torn local store
@@ -124,11 +124,13 @@ class HybridRetriever(BaseRetriever):
                                    "check the Chroma server or run `python bot.py index`") from exc
         fused: dict[int, float] = {}
         dense_cos: dict[int, float] = {}
-        for rank, (sid, dist) in enumerate(zip(dense["ids"][0], dense["distances"][0])):
+        vectors: dict[int, np.ndarray] = {}  # kept on the nodes: the selector compares them with a second query
+        for rank, (sid, dist, vec) in enumerate(zip(dense["ids"][0], dense["distances"][0], dense["embeddings"][0])):
             i = self.table.row_of(sid)
             if i is None:  # written by a run that was killed before its catalog commit: not ours yet
                 continue
             dense_cos[i] = 1.0 - float(dist)
+            vectors[i] = np.asarray(vec, dtype=np.float32)
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank)
         chunk_cos: dict[int, float] = {}
         for rank, (meta, dist) in enumerate(zip(chunk_hits["metadatas"][0], chunk_hits["distances"][0])):
@@ -149,11 +151,14 @@ class HybridRetriever(BaseRetriever):
         if missing:
             got = self.sentences.get(ids=missing, include=["embeddings"])
             for sid, vec in zip(got["ids"], got["embeddings"]):
-                dense_cos[self.table.row_of(sid)] = float(np.dot(qvec, np.asarray(vec, dtype=np.float32)))
+                i = self.table.row_of(sid)
+                vectors[i] = np.asarray(vec, dtype=np.float32)
+                dense_cos[i] = float(np.dot(qvec, vectors[i]))
         out = []
         for i in chosen:
             row = self.table.sentences[i]
-            node = TextNode(id_=self.table.row_id(i), text=row.text, metadata={
+            vec = vectors.get(i)
+            node = TextNode(id_=self.table.row_id(i), text=row.text, embedding=None if vec is None else vec.tolist(), metadata={
                 "source": self.table.sources[i], "n": row.n, "start": row.start, "end": row.end, "line": row.line,
                 "dense": dense_cos.get(i, 0.0), "bm25": bm25_norm.get(i, 0.0),
                 "chunk": chunk_cos.get(i, 0.0), "row": i,

@@ -184,7 +184,7 @@ def collect(engine: Engine, questions: list[dict]):
     table = engine._current_table()
     chunks, sentences = engine._collections()
     retriever = HybridRetriever(table, engine.embed_model, chunks, sentences)
-    selector = SentenceSelector(table, engine._models.sentence)
+    selector = SentenceSelector(table, engine._models.sentence, engine.embed_model)
     out = []
     for i, q in enumerate(questions):
         nodes = retriever.retrieve(QueryBundle(q["question"]))

@@ -85,6 +85,14 @@ def opens_with_pronoun(sentence: str) -> bool:
     return bool(_ANAPHOR.match(sentence))
 
 
+def without_title_words(question: str, title: str) -> str:
+    """The question without the words its article's title already holds ("Who founded Walmart?" in
+    the Walmart article asks "Who founded"); the whole question when that leaves nothing."""
+    title_terms = set(terms(title))
+    kept = [w for w in question.split() if not (t := terms(w)) or t[0] not in title_terms]
+    return " ".join(kept) or question
+
+
 def words(text: str) -> frozenset[str]:
     """Lower-cased word forms, unstemmed: what a name in a sentence is compared with."""
     return frozenset(w.lower() for w in re.findall(r"\w+", text))

@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-SENTENCE_FEATURES = ("dense", "dense_gap", "bm25", "chunk", "cover", "cover_in_context", "window_cover", "bigram",
-                     "title", "type", "article", "lead", "position", "missing")
+SENTENCE_FEATURES = ("dense", "dense_beyond_title", "dense_gap", "bm25", "chunk", "cover", "cover_in_context",
+                     "window_cover", "bigram", "title", "type", "article", "lead", "position", "missing")
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
 REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
                     "chunk_top", "title_share", "lead_top")
@@ -21,11 +21,12 @@ REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "b
 log = logging.getLogger(__name__)
 
 _DEFAULT = {  # the 2026-11-27 fit, rounded (the token-match stage did not win, so it has no weights)
-    "sentence": {"weights": {"dense": 16.21, "cover_in_context": 1.17, "type": 0.4, "article": 29.82},
-                 "bias": -16.77},
-    "refusal": {"weights": {"dense_top": 43.56, "window_share": 1.23, "article_share": 3.29, "type_top": 0.35,
-                            "bigram_top": 1.45, "chunk_top": 1.75, "title_share": 3.84, "lead_top": 0.92},
-                "bias": -41.75, "threshold": 0.53},
+    "sentence": {"weights": {"dense": 8.89, "dense_beyond_title": 13.21, "cover_in_context": 0.71, "title": 2.21,
+                             "type": 0.32, "article": 23.11, "missing": 0.14},
+                 "bias": -21.93},
+    "refusal": {"weights": {"dense_top": 41.62, "window_share": 1.12, "article_share": 3.56, "type_top": 0.44,
+                            "bigram_top": 1.26, "chunk_top": 1.87, "title_share": 3.99, "lead_top": 0.57},
+                "bias": -40.24, "threshold": 0.49},
 }
 
 

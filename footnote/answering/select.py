@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from footnote.answering.evidence import (
-    answer_type, bigram_overlap, has_type, missing_specifics, opens_with_pronoun, terms, words,
+    answer_type, bigram_overlap, has_type, missing_specifics, opens_with_pronoun, terms, without_title_words, words,
 )
+from footnote.embeddings import embed_query
 from footnote.answering.ranker import Logistic
 
 
@@ -18,11 +20,25 @@ class SentenceSelector(BaseNodePostprocessor):
 
     _table: Any = PrivateAttr()
     _ranker: Logistic = PrivateAttr()
+    _embed_model: Any = PrivateAttr()
 
-    def __init__(self, table, ranker: Logistic, **kwargs: Any) -> None:
+    def __init__(self, table, ranker: Logistic, embed_model=None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._table = table
         self._ranker = ranker
+        self._embed_model = embed_model  # for dense_beyond_title; without it that feature is the plain cosine
+
+    def _cosines_beyond_title(self, nodes: list[NodeWithScore], question: str, source: str) -> dict[int, float]:
+        """Position → cosine of the question without the words of `source`'s title, for that article's
+        candidates: the dense counterpart of cover_in_context, one more query embedding at most, and
+        only for the best article (held out, the others' gain nothing)."""
+        entry = self._table.catalog.entries.get(source)
+        rest = without_title_words(question, entry.title) if entry else question
+        mine = [j for j, n in enumerate(nodes) if n.node.metadata["source"] == source and n.node.embedding is not None]
+        if rest == question or self._embed_model is None or not mine:
+            return {}
+        vector = embed_query(self._embed_model, rest)
+        return {j: float(np.dot(vector, np.asarray(nodes[j].node.embedding, dtype=np.float32))) for j in mine}
 
     @classmethod
     def class_name(cls) -> str:
@@ -42,8 +58,9 @@ class SentenceSelector(BaseNodePostprocessor):
         for n in nodes:
             src = n.node.metadata["source"]
             per_article[src] = max(per_article.get(src, -1.0), n.node.metadata["dense"])
+        beyond_title_cos = self._cosines_beyond_title(nodes, question, max(per_article, key=per_article.get))
         rows = []
-        for n in nodes:
+        for j, n in enumerate(nodes):
             meta = n.node.metadata
             src = meta["source"]
             if src not in titles:
@@ -59,6 +76,7 @@ class SentenceSelector(BaseNodePostprocessor):
             own_terms = self._table.window_terms(meta["row"], before=1 if opens_with_pronoun(text) else 0, after=0)
             rows.append({
                 "dense": meta["dense"],
+                "dense_beyond_title": beyond_title_cos.get(j, meta["dense"]),
                 "dense_gap": meta["dense"] - best_dense,
                 "bm25": meta["bm25"],
                 "chunk": meta["chunk"],

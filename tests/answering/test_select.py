@@ -2,6 +2,7 @@
 sentence that opens with a pronoun with the one before it."""
 from __future__ import annotations
 
+import numpy as np
 from llama_index.core import QueryBundle
 
 from footnote.answering.select import SentenceSelector
@@ -18,7 +19,7 @@ def features_by_sentence(engine, question: str) -> dict[str, dict[str, float]]:
     table = engine._current_table()
     chunks, sentences = engine._collections()
     nodes = HybridRetriever(table, engine.embed_model, chunks, sentences).retrieve(QueryBundle(question))
-    rows = SentenceSelector(table, engine._models.sentence).features(nodes, question)
+    rows = SentenceSelector(table, engine._models.sentence, engine.embed_model).features(nodes, question)
     return {n.node.get_content(): row for n, row in zip(nodes, rows)}
 
 
@@ -42,3 +43,19 @@ def test_a_sentence_that_opens_with_a_pronoun_is_read_with_the_one_before(engine
     for text, row in feats.items():
         if not text.startswith("It "):
             assert row["cover_in_context"] == row["cover"]
+
+
+def test_the_best_articles_sentences_are_also_compared_with_the_question_minus_its_title(engine, seeds, embed_model):
+    write(seeds, "northwind.txt", ARTICLE)
+    engine.ensure_ready(show_bar=False)
+    feats = features_by_sentence(engine, "Who founded Northwind Traders?")
+    asked_rest = np.asarray(embed_model.get_query_embedding("Who founded"))
+    for text, row in feats.items():
+        if text in ARTICLE:  # the best article: its own cosine
+            expected = float(asked_rest @ np.asarray(embed_model.get_text_embedding(text)))
+            assert abs(row["dense_beyond_title"] - expected) < 0.01  # int8 batches differ by ~0.003
+            assert row["dense_beyond_title"] != row["dense"]
+        else:  # the seed article about Syria: the plain cosine
+            assert row["dense_beyond_title"] == row["dense"]
+    for row in features_by_sentence(engine, "How many restaurants are supplied?").values():  # no title words
+        assert row["dense_beyond_title"] == row["dense"]

@@ -85,10 +85,9 @@ def opens_with_pronoun(sentence: str) -> bool:
     return bool(_ANAPHOR.match(sentence))
 
 
-def without_title_words(question: str, title: str) -> str:
-    """The question without the words its article's title already holds ("Who founded Walmart?" in
-    the Walmart article asks "Who founded"); the whole question when that leaves nothing."""
-    title_terms = set(terms(title))
+def without_title_words(question: str, title_terms: set[str]) -> str:
+    """The question without the words whose terms its article's title already holds ("Who founded
+    Walmart?" in the Walmart article asks "Who founded"); the whole question when that leaves nothing."""
     kept = [w for w in question.split() if not (t := terms(w)) or t[0] not in title_terms]
     return " ".join(kept) or question
 

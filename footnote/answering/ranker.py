@@ -1,4 +1,5 @@
-"""The fitted weights: two logistic sentence rankers and a refusal classifier, read from ranker.json.
+"""The fitted weights: a logistic sentence ranker (and a second one when it wins held out) and a refusal
+classifier, read from ranker.json.
 
 `scripts/fit_ranker.py` fits them on the dev set and rewrites the JSON; the defaults here are only a
 starting point that keeps the engine usable before any fit."""
@@ -53,8 +54,8 @@ def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
 class Models(NamedTuple):
     sentence: Logistic  # ranks every candidate (answering/select.py)
     rerank: Logistic | None  # re-scores the best few with token matches (answering/late.py); None: not fitted
-    refusal: Logistic  # answer or refuse (answering/refuse.py), on the second stage's best sentence
-    refusal_plain: Logistic  # the same without token matches, for a model that has no token states
+    refusal: Logistic  # answer or refuse (answering/refuse.py), on the best sentence after the stages that ran
+    refusal_plain: Logistic  # without token matches, when the second stage does not run (= refusal if not fitted)
 
 
 @lru_cache(maxsize=4)

@@ -28,12 +28,12 @@ class SentenceSelector(BaseNodePostprocessor):
         self._ranker = ranker
         self._embed_model = embed_model  # for dense_beyond_title; without it that feature is the plain cosine
 
-    def _cosines_beyond_title(self, nodes: list[NodeWithScore], question: str, source: str) -> dict[int, float]:
+    def _cosines_beyond_title(self, nodes: list[NodeWithScore], question: str, source: str,
+                              title_terms: set[str]) -> dict[int, float]:
         """Position → cosine of the question without the words of `source`'s title, for that article's
         candidates: the dense counterpart of cover_in_context, one more query embedding at most, and
         only for the best article (held out, the others' gain nothing)."""
-        entry = self._table.catalog.entries.get(source)
-        rest = without_title_words(question, entry.title) if entry else question
+        rest = without_title_words(question, title_terms)
         mine = [j for j, n in enumerate(nodes) if n.node.metadata["source"] == source and n.node.embedding is not None]
         if rest == question or self._embed_model is None or not mine:
             return {}
@@ -51,22 +51,23 @@ class SentenceSelector(BaseNodePostprocessor):
         qterms = terms(question)
         kind = answer_type(question)
         asked = words(question)
-        # source → (its title's terms, the words the asker has: the question's and the title's)
-        titles: dict[str, tuple[set[str], frozenset[str]]] = {}
         best_dense = max(n.node.metadata["dense"] for n in nodes)
         per_article: dict[str, float] = {}
         for n in nodes:
             src = n.node.metadata["source"]
             per_article[src] = max(per_article.get(src, -1.0), n.node.metadata["dense"])
-        beyond_title_cos = self._cosines_beyond_title(nodes, question, max(per_article, key=per_article.get))
+        # source → (its title's terms, the words the asker has: the question's and the title's)
+        titles: dict[str, tuple[set[str], frozenset[str]]] = {}
+        for src in per_article:
+            entry = self._table.catalog.entries.get(src)
+            title = entry.title if entry else ""
+            titles[src] = set(terms(title)), asked | words(title)
+        best = max(per_article, key=per_article.get)
+        beyond_title_cos = self._cosines_beyond_title(nodes, question, best, titles[best][0])
         rows = []
         for j, n in enumerate(nodes):
             meta = n.node.metadata
             src = meta["source"]
-            if src not in titles:
-                entry = self._table.catalog.entries.get(src)
-                title = entry.title if entry else ""
-                titles[src] = set(terms(title)), asked | words(title)
             title_terms, known = titles[src]
             # A sentence is read in its context: the question's words that the article's title already
             # holds are not asked of it ("It was founded by..." in the Walmart article), and a sentence

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Answer quality on the dev set: runs ../shared/eval/score.py on this project and prints the issue's
-table as one JSON line, plus the mean length of the first citation (measured in process).
+table as one JSON line, plus what is measured in process: the first citation's mean length and the
+short answers on their own (given for how many answered phrase questions, and how many are right).
 
     python benches/bench_quality.py [--limit N]"""
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
@@ -19,7 +22,18 @@ sys.path.insert(0, str(ROOT))
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 
 
-def first_citation_chars(limit: int | None) -> float:
+def _normalised(text: str) -> str:
+    """SQuAD's answer normalisation, as score.py applies it: lower case, no punctuation, no articles."""
+    text = "".join(c for c in text.lower() if c not in string.punctuation)
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def in_process_figures(limit: int | None) -> dict:
+    """What score.py cannot see: the first citation's length, and the short answer on its own. score.py's
+    answer_has_gold also counts the quoted sentence, so a wrong short phrase above a right sentence
+    passes there; here the phrase alone is judged, on questions whose gold answers are phrases (at most
+    8 words: SQuAD's; WikiQA's gold is a whole sentence)."""
+    from footnote.answering.compose import short_answer
     from footnote.engine import Engine
     from footnote.settings import Settings
 
@@ -30,8 +44,23 @@ def first_citation_chars(limit: int | None) -> float:
         engine = Engine(Settings.from_env(env=env, dotenv_path=None))
         engine.ensure_ready(show_bar=False)
         rows = [json.loads(line) for line in (DEV / "questions.jsonl").read_text().splitlines()][:limit]
-        lengths = [len(a.citations[0].text) for a in (engine.ask(r["question"]) for r in rows) if a.citations]
-        return sum(lengths) / max(1, len(lengths))
+        lengths, asked, given, right = [], 0, 0, 0
+        for row in rows:
+            answer = engine.ask(row["question"])
+            if answer.citations:
+                lengths.append(len(answer.citations[0].text))
+            golds = [_normalised(g) for g in row.get("answers") or []]
+            if row["kind"] != "answerable" or not golds or max(len(g.split()) for g in golds) > 8 or not answer.found:
+                continue
+            asked += 1
+            phrase = short_answer(row["question"], answer.citations[0].text)
+            if phrase:
+                given += 1
+                p = _normalised(phrase)
+                right += any(g in p or (p and p in g) for g in golds)
+        return {"first_citation_chars": round(sum(lengths) / max(1, len(lengths)), 1),
+                "short_answer_given": round(given / max(1, asked), 3),
+                "short_answer_right": round(right / max(1, given), 3)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -49,7 +78,7 @@ def main() -> None:
     a = figures["answerable"]
     print(json.dumps({
         "cite@1": round(a["cite@1"], 3), "source@1": round(a["source@1"], 3),
-        "first_citation_chars": round(first_citation_chars(args.limit), 1),
+        **in_process_figures(args.limit),
         "answered": round(a["answered"], 3),
         "refused_absent": round(figures.get("unanswerable-absent", {}).get("refused", float("nan")), 3),
         "refused_adversarial": round(figures.get("unanswerable-adversarial", {}).get("refused", float("nan")), 3),

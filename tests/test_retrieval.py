@@ -6,7 +6,7 @@ from llama_index.core.schema import QueryBundle
 
 from footnote.embeddings import embed_query
 from footnote.retrieval import HybridRetriever
-from footnote.store import get_collections, open_client
+from footnote.store import SEARCH_EF, get_collections, open_client
 from tests.conftest import write
 
 HARBOUR = ("The old harbour\nDate: 2020-05-01\n\nFishing boats leave the harbour at dawn. The harbour master keeps a "
@@ -115,3 +115,16 @@ def test_a_replaced_table_is_freed_at_once(indexed, settings):
         assert old() is None, "the old table is in a reference cycle"
     finally:
         gc.enable()
+
+
+def test_vector_search_is_widened_also_on_an_index_built_before_the_setting(indexed, settings):
+    engine, chunks, sentences = indexed
+    assert sentences.configuration_json["hnsw"]["ef_search"] == SEARCH_EF
+    # As an index built before SEARCH_EF existed: Chroma's own default.
+    sentences.modify(configuration={"hnsw": {"ef_search": 100}})
+    chunks.modify(configuration={"hnsw": {"ef_search": 100}})
+    reopened = get_collections(open_client(settings), engine.embed_model.model_name)
+    assert [c.configuration_json["hnsw"]["ef_search"] for c in reopened] == [SEARCH_EF, SEARCH_EF]
+    # The widened collections still find the sentence that answers.
+    top = retrieve(engine, *reopened, "When do fishing boats leave the harbour?")[0].node.metadata
+    assert (top["source"], top["n"]) == ("harbour.txt", 0)

@@ -9,7 +9,8 @@ from footnote.answering.evidence import _MONTHS, _WORD, STOPWORDS, answer_type, 
 _PREP = r"(?:(?:until|till|since|by|in|from|before|after|on|during|around|about|of|at|to)\s+)?"
 _DATE_PHRASE = re.compile(
     rf"\b{_PREP}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|{_MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century)\b",
+    rf"|{_MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    r"|\d{1,3}(?=\s+(?-i:BC|AD|BCE|CE)\b))(?:\s+(?-i:BC|AD|BCE|CE)\b)?\b",  # "the 6th century BC", "410 AD"
     re.IGNORECASE,
 )
 _NAME_PHRASE = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+(?:of|de|the|van|von|and|la|du)?\s*[A-Z][\w'’\-]*)*")

@@ -45,7 +45,9 @@ def bigram_overlap(question_terms: list[str], text_terms: list[str]) -> float:
 
 
 _ANSWER_TYPES = (
-    ("date", re.compile(r"\b(when|what year|which year|what date|what century|how long ago|since when)\b")),
+    # "when" asks for a date only as the question word: "What satellite was used when Sky launched?" asks for a name.
+    ("date", re.compile(r"^\W*(?:(?:since|until|till|and|so|but)\s+)?when\b"
+                        r"|\b(what year|which year|what date|what century|how long ago)\b")),
     ("number", re.compile(r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b"
                           r"|\bwhat (percentage|percent|number|amount)\b")),
     ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|"

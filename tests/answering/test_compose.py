@@ -52,6 +52,9 @@ CASES = [
     # Numbers written as words count; "one of" counts nothing.
     ("How many awards did the album win?", "The album earned five awards and reached the Hot 100 chart.", "five"),
     ("How many people died?", "One of the worst storms on record killed 4,500 people in 1990.", "4,500 people"),
+    ("When did the city fall?", "The city fell in 410 AD to a besieging army.", "410 AD"),
+    ("Since when was the valley farmed?", "The valley had been farmed since the 6th century BC by settlers.",
+     "6th century BC"),
 ]
 
 
@@ -123,6 +126,9 @@ def test_refusal_text_names_the_closest_article():
     ("In which country is Tartus?", "place"),
     ("What is the Tartus base?", None),
     ("Why did Russia want a naval base?", None),
+    ("What satellite was used when the service launched?", None),  # "when" opens a clause, not the question
+    ("Who led the company when it was sold?", "name"),
+    ("Until when does the agreement run?", "date"),
 ])
 def test_answer_type(question, kind):
     assert answer_type(question) == kind

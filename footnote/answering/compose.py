@@ -24,6 +24,7 @@ _PHRASES = {"date": _DATE_PHRASE, "number": _NUMBER_PHRASE, "name": _NAME_PHRASE
 _CALENDAR = frozenset("january february march april may june july august september october november december monday "
                       "tuesday wednesday thursday friday saturday sunday ad bc bce ce".split())
 _LOCATIVE = re.compile(r"\b(?:in|at|to|from|near|into|on|across)\s+(?:the\s+)?$", re.IGNORECASE)
+_IN_PLACE = re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?$", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"\s+([a-z][a-z\-]*)")
 _LEADING_WORD = re.compile(r"([A-Za-z]+)\s+")
 _MONEY_OR_DIGITS = re.compile(r"[$£€¥]?\s?(\d[\d,.]*)")
@@ -38,7 +39,8 @@ def _not_in_question(phrase: str, question: str) -> bool:
 def _candidates(kind: str, question: str, sentence: str, asked: set[str]):
     """(start, phrase) for each phrase of the asked-for kind that could answer: not one the question
     already says, and for a name or place not a sentence's capitalised first word, a month, a part of a
-    hyphenated word ("pay-TV"), or capitalised stop words ("The Taliban" is "Taliban")."""
+    hyphenated word ("pay-TV"), or capitalised stop words ("The Taliban" is "Taliban"); for a name, not
+    a place after in/at/near."""
     for match in _PHRASES[kind].finditer(sentence):
         start, phrase = match.start(), match.group(0)
         if kind in ("name", "place"):
@@ -50,6 +52,8 @@ def _candidates(kind: str, question: str, sentence: str, asked: set[str]):
                 continue
             if (own := terms(phrase)) and all(t in asked for t in own):
                 continue
+            if kind == "name" and _IN_PLACE.search(sentence, 0, start):
+                continue  # "signed in Damascus" says where, not who signed
         phrase = phrase.strip(" ,.;:")
         if not phrase or not _not_in_question(phrase, question):
             continue

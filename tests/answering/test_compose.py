@@ -49,6 +49,7 @@ CASES = [
     ("Who owns the scrambling system?", "The network uses the pay-TV scrambling system owned by NDS, a media firm.",
      "NDS"),
     ("Who described the device?", "The device was first described by the Greek engineer Tomas Weller.", "Tomas Weller"),
+    ("Who signed the deal?", SEED_SIGNED, None),  # "in Damascus" is where, not who: the quote alone answers
     # Numbers written as words count; "one of" counts nothing.
     ("How many awards did the album win?", "The album earned five awards and reached the Hot 100 chart.", "five"),
     ("How many people died?", "One of the worst storms on record killed 4,500 people in 1990.", "4,500 people"),

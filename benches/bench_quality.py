@@ -9,9 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import string
 import subprocess
 import sys
 import tempfile
@@ -20,12 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEV = ROOT.parent / "shared" / "eval" / "dev"
-
-
-def _normalised(text: str) -> str:
-    """SQuAD's answer normalisation, as score.py applies it: lower case, no punctuation, no articles."""
-    text = "".join(c for c in text.lower() if c not in string.punctuation)
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+sys.path.insert(0, str(DEV.parent))
+from score import normalise  # noqa: E402  (SQuAD's answer normalisation, as the scorer applies it)
 
 
 def in_process_figures(limit: int | None) -> dict:
@@ -49,14 +43,14 @@ def in_process_figures(limit: int | None) -> dict:
             answer = engine.ask(row["question"])
             if answer.citations:
                 lengths.append(len(answer.citations[0].text))
-            golds = [_normalised(g) for g in row.get("answers") or []]
+            golds = [normalise(g) for g in row.get("answers") or []]
             if row["kind"] != "answerable" or not golds or max(len(g.split()) for g in golds) > 8 or not answer.found:
                 continue
             asked += 1
             phrase = short_answer(row["question"], answer.citations[0].text)
             if phrase:
                 given += 1
-                p = _normalised(phrase)
+                p = normalise(phrase)
                 right += any(g in p or (p and p in g) for g in golds)
         return {"first_citation_chars": round(sum(lengths) / max(1, len(lengths)), 1),
                 "short_answer_given": round(given / max(1, asked), 3),

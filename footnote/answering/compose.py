@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from footnote.answering.answer import Citation
 from footnote.answering.evidence import _MONTHS, _WORD, STOPWORDS, answer_type, terms
@@ -79,13 +80,11 @@ def short_answer(question: str, sentence: str) -> str | None:
     asked = set(terms(question))
     words = list(_WORD.finditer(sentence))
     anchors = [i for i, w in enumerate(words) if (t := terms(w.group(0))) and t[0] in asked]
-
-    def word_at(offset: int) -> int:
-        return next((i for i, w in enumerate(words) if w.end() > offset), len(words))
+    ends = [w.end() for w in words]  # the word holding offset o is the first whose end is past o
 
     ranked = []
     for order, (start, phrase) in enumerate(_candidates(kind, question, sentence, asked)):
-        first, last = word_at(start), word_at(start + len(phrase) - 1)
+        first, last = bisect_right(ends, start), bisect_right(ends, start + len(phrase) - 1)
         if kind == "number" and any(first <= a <= last for a in anchors):
             distance = 0  # it counts what was asked about: "118 million records" for "how many records"
         else:

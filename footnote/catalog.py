@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import zlib
 from contextlib import nullcontext
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from footnote.corpus import Article, Sentence
 
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2  # 2: units carry their section and page; Markdown/HTML text is the visible text
 
 
 class IndexCorrupt(RuntimeError):
@@ -63,7 +64,7 @@ class Catalog:
                 )
             entries = {
                 src: Entry(src, e["title"], e["date"], e["digest"], e["stamp"],
-                           [Sentence(*row) for row in e["sentences"]])
+                           [Sentence(*row[:5], sys.intern(row[5]), row[6]) for row in e["sentences"]])
                 for src, e in raw["entries"].items()
             }
             return cls(path, raw.get("embed_model", ""), entries, raw.get("indexed_at", 0.0), raw.get("failed", {}))
@@ -75,7 +76,7 @@ class Catalog:
     @staticmethod
     def _encode(entry: Entry) -> bytes:
         return json.dumps({"title": entry.title, "date": entry.date, "digest": entry.digest, "stamp": entry.stamp,
-                           "sentences": [[s.n, s.start, s.end, s.text, s.line] for s in entry.sentences]},
+                           "sentences": [[s.n, s.start, s.end, s.text, s.line, s.section, s.page] for s in entry.sentences]},
                           ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def _last_written(self):

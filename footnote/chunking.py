@@ -29,7 +29,8 @@ def article_document(article, suffix: str) -> Document:
 
 def sentences_of(node: BaseNode) -> list[Sentence]:
     """The sentences a chunk node holds, from its metadata."""
-    return [Sentence(n, start, end, text, line) for n, start, end, line, text in json.loads(node.metadata["sentences"])]
+    return [Sentence(n, start, end, text, line, section, page)
+            for n, start, end, line, text, section, page in json.loads(node.metadata["sentences"])]
 
 
 class SentenceChunker(TransformComponent):
@@ -63,7 +64,7 @@ class SentenceChunker(TransformComponent):
                     metadata={
                         "source": meta["source"], "title": meta["title"], "date": meta["date"],
                         "first_sentence": group[0].n, "last_sentence": group[-1].n,
-                        "sentences": json.dumps([[s.n, s.start, s.end, s.line, s.text] for s in group]),
+                        "sentences": json.dumps([[s.n, s.start, s.end, s.line, s.text, s.section, s.page] for s in group]),
                     },
                     excluded_embed_metadata_keys=_HIDDEN,
                     excluded_llm_metadata_keys=_HIDDEN,

@@ -1,20 +1,27 @@
-"""seeds/ → Article(source, title, date, text) → Sentence(n, start, end, text): what the engine reads."""
+"""seeds/ → Article(source, title, date, text) → Sentence(n, start, end, text): what the engine reads.
+
+Each format's reader (footnote/reading) gives blocks of clean text mapped to the file; here they
+become citable units: a unit's `text` is what a person reads, its `start`/`end` the span it came
+from in the file as stored (PDF, .docx: in their extracted text)."""
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sys
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from html.parser import HTMLParser
 from pathlib import Path
+
+from footnote.reading import (BINARY_SUFFIXES, CODE, PROSE, ROW, TEXT_SUFFIXES, Block, Document, UnreadableFile,
+                              read_binary_document, read_text_document)
+from footnote.reading.markdown import line_starts
+from footnote.reading.plain import date_of
+from footnote.reading.textmap import MappedText
 
 log = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
-_DATE_LINE = re.compile(r"^\s*(?:date|published|updated)\s*:\s*(?P<date>.+?)\s*$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^\s*(?P<date>\d{4}-\d{2}-\d{2})\s*$")
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + BINARY_SUFFIXES
 
 
 class ArticleError(Exception):
@@ -24,10 +31,12 @@ class ArticleError(Exception):
 @dataclass(frozen=True, slots=True)
 class Sentence:
     n: int  # 0-based, in reading order
-    start: int  # offsets into Article.text
+    start: int  # offsets into Article.text: the unit's span in the file as stored
     end: int
-    text: str
+    text: str  # what a person reads there: no markup, a table row with its column headers
     line: int  # 1-based line number of `start`
+    section: str = ""  # the headings above it, outermost first
+    page: int | None = None  # 1-based page (PDF)
 
 
 @dataclass(slots=True)
@@ -35,7 +44,7 @@ class Article:
     source: str  # path relative to seeds/, with forward slashes: the article's stable id
     title: str
     date: str | None
-    text: str  # the file's text as read (HTML: its visible text)
+    text: str  # the file's text as read (PDF, .docx: their extracted text)
     sentences: list[Sentence] = field(default_factory=list)
     encoding: str = "utf-8"
 
@@ -79,23 +88,64 @@ def _import_nltk():
 
 
 def split_sentences(text: str, body_start: int = 0) -> list[Sentence]:
-    """Sentences of text[body_start:], never crossing a line break, with offsets into `text`."""
-    tokenizer = _punkt()
-    sentences: list[Sentence] = []
-    line_no = text.count("\n", 0, body_start) + 1
+    """Sentences of plain text[body_start:], never crossing a line break, with offsets into `text`."""
+    doc = Document(text)
     pos = body_start
-    for raw_line in text[body_start:].split("\n"):
-        if raw_line.strip():
-            for a, b in tokenizer.span_tokenize(raw_line):
-                piece = raw_line[a:b].strip()
-                if not piece:
-                    continue
-                lead = raw_line[a:b].index(piece[0])
-                start = pos + a + lead
-                sentences.append(Sentence(len(sentences), start, start + len(piece), piece, line_no))
-        pos += len(raw_line) + 1
-        line_no += 1
-    return sentences
+    for line in text[body_start:].split("\n"):
+        if line.strip():
+            mapped = MappedText()
+            mapped.add(line, pos)
+            doc.blocks.append(Block(PROSE, mapped))
+        pos += len(line) + 1
+    return units_of(doc)
+
+
+# Longer code blocks are listings, not answers; they would crowd out sentences as quotes.
+MAX_CODE_CHARS = 1000
+
+
+def units_of(doc: Document) -> list[Sentence]:
+    """The citable units of a document, in reading order: prose and list items split into sentences
+    (never across a block), a table row or a code block whole."""
+    tokenizer = _punkt()
+    starts = line_starts(doc.text)
+    units: list[Sentence] = []
+
+    def add(start: int, end: int, text: str, block: Block) -> None:
+        line = bisect_right(starts, start)
+        units.append(Sentence(len(units), start, end, text, line, sys.intern(block.section), block.page))
+
+    for block in doc.blocks:
+        clean = block.text.text
+        if block.kind in (ROW, CODE):
+            text = clean.strip()
+            if not text or (block.kind == CODE and len(text) > MAX_CODE_CHARS):
+                continue
+            lead = clean.index(text[0])
+            start, end = block.span or block.text.raw_span(lead, lead + len(text))
+            add(start, end, text, block)
+            continue
+        for a, b in tokenizer.span_tokenize(clean):
+            piece = clean[a:b]
+            text = piece.strip()
+            if not text:
+                continue
+            a += piece.index(text[0])
+            start, end = block.text.raw_span(a, a + len(text))
+            add(start, end, text, block)
+    return units
+
+
+def text_at(doc: Document, start: int, end: int) -> str | None:
+    """What the unit at raw span [start, end) of a document reads as, or None if no block holds it."""
+    for block in doc.blocks:
+        if block.span == (start, end):
+            return block.text.text.strip()
+    for block in doc.blocks:
+        mapped = block.text
+        if mapped.clean and mapped.raw[0] <= start and end <= mapped.raw_end[-1]:
+            return mapped.clean_within(start, end).strip()
+    return None
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
@@ -113,110 +163,60 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     raise ArticleError(f"{name}: cannot be decoded as text, skipped: save it as UTF-8")
 
 
-class _VisibleText(HTMLParser):
-    """Visible text of an HTML page, block elements on their own lines; the <title> kept apart."""
-
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style", "noscript"}:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in {"script", "style", "noscript"}:
-            self._skip = max(0, self._skip - 1)
-        elif tag == "title":
-            self._in_title = False
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(data)
-
-
-def _html_to_text(html: str) -> tuple[str, str]:
-    parser = _VisibleText()
-    parser.feed(html)
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).split("\n")]
-    body = "\n\n".join(line for line in lines if line)
-    title = " ".join(parser.title.split())
-    return (title or (body.split("\n", 1)[0] if body else "")), body
-
-
 def parse_article(text: str, source: str, suffix: str) -> Article:
-    """Title from the first line / `# heading` / <title>; an optional date line or front matter."""
-    date = None
-    front_title = None
-    if suffix in (".html", ".htm"):
-        title, text = _html_to_text(text)
-        # The title is kept apart; the visible text is what sentences and offsets refer to.
-        return Article(source, title or Path(source).stem, None, text, split_sentences(text, 0))
-    body_start = 0
-    if suffix == ".md" and text.startswith("---\n"):
-        end = text.find("\n---", 4)
-        if end != -1:
-            for line in text[4:end].split("\n"):
-                key, _, value = line.partition(":")
-                if key.strip().lower() == "date" and value.strip():
-                    date = value.strip().strip("'\"")
-                elif key.strip().lower() == "title" and value.strip():
-                    front_title = value.strip().strip("'\"")
-            body_start = text.find("\n", end + 1) + 1 if text.find("\n", end + 1) != -1 else len(text)
-    first_nl = text.find("\n", body_start)
-    first_line = text[body_start: first_nl if first_nl != -1 else len(text)]
-    title = front_title or first_line.lstrip("#").strip() or Path(source).stem
-    body_start = first_nl + 1 if first_nl != -1 else len(text)
-    # A date line right under the title ("Date: 2024-05-01" or a bare ISO date) is metadata, not prose.
-    for _ in range(3):
-        nl = text.find("\n", body_start)
-        line = text[body_start: nl if nl != -1 else len(text)]
-        if not line.strip():
-            if nl == -1:
-                break
-            body_start = nl + 1
-            continue
-        match = _DATE_LINE.match(line) or _ISO_DATE.match(line)
-        if match and date is None:
-            date = match.group("date")
-            body_start = nl + 1 if nl != -1 else len(text)
-        break
-    return Article(source, title, date, text, split_sentences(text, body_start))
+    """A text article (.txt, .md, .html) read by its format's reader and split into citable units."""
+    return _article(read_text_document(text, suffix), source)
+
+
+def _article(doc: Document, source: str) -> Article:
+    title = doc.title or Path(source).stem.replace("-", " ").replace("_", " ").strip() or source
+    if doc.date is None and doc.blocks and doc.blocks[0].kind == PROSE and date_of(doc.blocks[0].text.text):
+        # "Date: 2024-05-01" right under the title is metadata, not prose.
+        doc.date = date_of(doc.blocks[0].text.text)
+        doc.blocks = doc.blocks[1:]
+    return Article(source, title, doc.date, doc.text, units_of(doc))
 
 
 def read_article(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Article:
     """Read one article file. Raises ArticleError (one line: what and what to do) when it is unusable."""
-    source, text, encoding = _read_text(path, seeds_dir, max_bytes)
-    article = parse_article(text, source, path.suffix.lower())
-    article.encoding = encoding
+    source = path.relative_to(seeds_dir).as_posix()
+    suffix = path.suffix.lower()
+    data = _read_bytes(path, source, max_bytes)
+    if suffix in BINARY_SUFFIXES:
+        article = _article(_read_binary(data, source, suffix), source)
+    else:
+        text, encoding = _decode_nonempty(data, source)
+        article = parse_article(text, source, suffix)
+        article.encoding = encoding
     if not article.sentences:
         raise ArticleError(f"{source}: has a title but no sentences, skipped: add the article's text")
     return article
 
 
 def article_text(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> str:
-    """The text an article's offsets point into (HTML: its visible text), without splitting it into
-    sentences: checking a citation must not load the sentence splitter (~100 MB) into a bot."""
-    source, text, _ = _read_text(path, seeds_dir, max_bytes)
-    return _html_to_text(text)[1] if path.suffix.lower() in (".html", ".htm") else text
+    """The text an article's offsets point into, without splitting it into sentences: checking a
+    citation must not load the sentence splitter (~100 MB) into a bot."""
+    return article_document(path, seeds_dir, max_bytes).text
 
 
-def _read_text(path: Path, seeds_dir: Path, max_bytes: int) -> tuple[str, str, str]:
-    """(source, decoded text, encoding), or ArticleError."""
+def article_document(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Document:
+    """An article file read into blocks (no sentence splitting)."""
     source = path.relative_to(seeds_dir).as_posix()
+    suffix = path.suffix.lower()
+    data = _read_bytes(path, source, max_bytes)
+    if suffix in BINARY_SUFFIXES:
+        return _read_binary(data, source, suffix)
+    return read_text_document(_decode_nonempty(data, source)[0], suffix)
+
+
+def _read_binary(data: bytes, source: str, suffix: str) -> Document:
+    try:
+        return read_binary_document(data, suffix)
+    except UnreadableFile as exc:
+        raise ArticleError(f"{source}: {exc}, skipped: re-save it or export it as text") from None
+
+
+def _read_bytes(path: Path, source: str, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -224,13 +224,16 @@ def _read_text(path: Path, seeds_dir: Path, max_bytes: int) -> tuple[str, str, s
                 f"{source}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit, skipped: "
                 "split it into smaller articles or raise MAX_ARTICLE_BYTES"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{source}: cannot be read ({exc.strerror or exc}), skipped: check its permissions") from None
+
+
+def _decode_nonempty(data: bytes, source: str) -> tuple[str, str]:
     text, encoding = decode(data, source)
     if not text.strip():
         raise ArticleError(f"{source}: is empty, skipped: add text to it or remove it")
-    return source, text, encoding
+    return text, encoding
 
 
 def article_paths(seeds_dir: Path) -> list[Path]:

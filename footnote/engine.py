@@ -232,7 +232,8 @@ class Engine:
             meta = node.node.metadata
             entry = table.catalog.entries[meta["source"]]
             cite = Citation(len(out) + 1, meta["source"], entry.title, entry.date, meta["n"], meta["start"], meta["end"],
-                            node.node.get_content(), round(float(node.score or 0.0), 4), meta["line"])
+                            node.node.get_content(), round(float(node.score or 0.0), 4), meta["line"],
+                            meta.get("section", ""), meta.get("page"))
             if offsets_hold(cite, self.settings.seeds_dir, cache):
                 out.append(cite)
             else:

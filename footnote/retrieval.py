@@ -161,6 +161,7 @@ class HybridRetriever(BaseRetriever):
             embedding = None if vec is None else vec.tolist()
             node = TextNode(id_=self.table.row_id(i), text=row.text, embedding=embedding, metadata={
                 "source": self.table.sources[i], "n": row.n, "start": row.start, "end": row.end, "line": row.line,
+                "section": row.section, "page": row.page,
                 "dense": dense_cos.get(i, 0.0), "bm25": bm25_norm.get(i, 0.0),
                 "chunk": chunk_cos.get(i, 0.0), "row": i,
             })

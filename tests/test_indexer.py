@@ -76,9 +76,9 @@ def test_corrupt_catalog_is_rebuilt_without_losing_articles(engine, settings):
 
 def test_each_article_is_split_into_sentences_once(engine, settings, monkeypatch):
     import footnote.corpus as corpus
-    split = corpus.split_sentences
+    split = corpus.units_of
     calls = []
-    monkeypatch.setattr(corpus, "split_sentences", lambda text, start: calls.append(start) or split(text, start))
+    monkeypatch.setattr(corpus, "units_of", lambda doc: calls.append(doc.title) or split(doc))
     write(settings.seeds_dir, "a.txt", ARTICLE_A)
     write(settings.seeds_dir, "b.html", "<html><title>Boats</title><body><p>Boats float on water.</p>"
                                         "<p>Sailors steer them.</p></body></html>")

@@ -11,15 +11,22 @@ class Citation:
     title: str
     date: str | None
     sentence: int  # 0-based sentence number in the article
-    start: int  # article_text[start:end] == text
+    start: int  # the cited unit's span in the article file as stored (PDF, .docx: their extracted text)
     end: int
-    text: str
+    text: str  # what a person reads there (plain text: article_text[start:end])
     score: float
     line: int = 1  # 1-based line of `start` in the article file, for `path:line`
+    section: str = ""  # the headings above the unit, outermost first, joined by " › "
+    page: int | None = None  # 1-based page (PDF)
 
     @property
     def location(self) -> str:
-        return f"{self.source}:{self.line}"
+        return f"{self.source}:{self.line}" if self.page is None else f"{self.source}, page {self.page}"
+
+    @property
+    def heading(self) -> str:
+        """The article's title and the unit's section: "Travel policy › Hotels"."""
+        return f"{self.title} › {self.section}" if self.section else self.title
 
 
 @dataclass(slots=True)

@@ -5,21 +5,20 @@ import re
 from pathlib import Path
 
 from footnote.answering.answer import Citation
-from footnote.corpus import ArticleError, article_text
+from footnote.corpus import ArticleError, article_document, text_at
 
 _FACT = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][a-zA-Z'’\-]{2,}\b")
 
 
 def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
-    """Does the article file, as it is now, still hold the quoted sentence at its offsets?"""
-    text = cache.get(citation.source)
-    if text is None:
+    """Does the article file, as it is now, still read as the quoted text at the cited span?"""
+    if citation.source not in cache:
         try:
-            text = article_text(seeds_dir / citation.source, seeds_dir)
+            cache[citation.source] = article_document(seeds_dir / citation.source, seeds_dir)
         except (ArticleError, OSError, ValueError):
-            text = ""
-        cache[citation.source] = text
-    return text[citation.start:citation.end] == citation.text
+            cache[citation.source] = None
+    doc = cache[citation.source]
+    return doc is not None and text_at(doc, citation.start, citation.end) == citation.text
 
 
 def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:

@@ -60,7 +60,7 @@ def quiet(text: str) -> str:
 
 def citation_field(c: Citation) -> tuple[str, str]:
     when = f" ({c.date})" if c.date else ""
-    name = clip(f"[{c.n}] {c.title}{when}", FIELD_NAME_LIMIT)
+    name = clip(f"[{c.n}] {c.heading}{when}", FIELD_NAME_LIMIT)
     head = f"sentence {c.sentence + 1} · `{c.location}`\n> "
     return name, head + clip(c.text.replace("\n", " "), FIELD_VALUE_LIMIT - len(head))
 

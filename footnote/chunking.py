@@ -99,7 +99,7 @@ class SentenceEmbedder(TransformComponent):
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
         per_node = [sentences_of(node) for node in nodes]
-        texts = [embed_text(node.metadata["title"], s.text) for node, sents in zip(nodes, per_node) for s in sents]
+        texts = [embed_text(node.metadata["title"], s) for node, sents in zip(nodes, per_node) for s in sents]
         rows = embed_texts(self._embed_model, texts)
         self._vectors = {}
         at = 0
@@ -112,6 +112,12 @@ class SentenceEmbedder(TransformComponent):
         return list(nodes)
 
 
-def embed_text(title: str, sentence: str) -> str:
-    """What a sentence is embedded as: the sentence alone (the title is scored separately)."""
-    return sentence
+def embed_text(title: str, sentence: Sentence) -> str:
+    """What a sentence is embedded as."""
+    import os
+    mode = os.environ.get("FOOTNOTE_EMBED_MODE", "plain")
+    if mode == "section" and sentence.section:
+        return f"{sentence.section}: {sentence.text}"
+    if mode == "title" and sentence.section:
+        return f"{title} › {sentence.section}: {sentence.text}"
+    return sentence.text

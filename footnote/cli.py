@@ -78,7 +78,8 @@ def _print_answer(answer) -> None:
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON answer object.")
-@click.option("--jsonl", is_flag=True, help='Read {"question": ...} lines on stdin; print one answer a line.')
+@click.option("--jsonl", is_flag=True, help='Read {"question": ..., "context": ...} lines on stdin (context: the '
+              "thread's earlier question or questions, optional); print one answer a line.")
 def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
     """Answer QUESTION from the articles, with numbered citations (indexes first if needed)."""
     settings = load_settings()
@@ -105,22 +106,31 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
         try:
             row = json.loads(line)
             text = row["question"] if isinstance(row, dict) else str(row)
+            context = _context_of(row)
         except (ValueError, KeyError, TypeError):
-            row, text = {}, ""
+            row, text, context = {}, "", None
             log.warning("line %d is not {\"question\": ...}: answered as an empty question", number)
-        answer = asdict(_answer(engine, text))
+        answer = asdict(_answer(engine, text, context))
         if isinstance(row, dict) and "id" in row:
             answer["id"] = row["id"]
         sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
 
-def _answer(engine, question: str):
+def _context_of(row) -> str | None:
+    """A thread's earlier question(s): `"context"` as a string or a list of strings, oldest first."""
+    context = row.get("context") if isinstance(row, dict) else None
+    if isinstance(context, list):
+        context = " ".join(str(c) for c in context if c)
+    return str(context) if context else None
+
+
+def _answer(engine, question: str, context: str | None = None):
     from footnote.answering.answer import Answer
     from footnote.store import IndexUnavailable
 
     try:
-        return engine.ask(question)
+        return engine.ask(question, context)
     except IndexUnavailable as exc:
         return Answer(question, "", False, error=str(exc))
 

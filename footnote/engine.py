@@ -34,6 +34,12 @@ MAX_CITATIONS = 3
 SECOND_CITATION = 0.7
 
 
+def retrieval_query(question: str, context: str | None) -> str:
+    """What is searched for: a thread's follow-up ("and for hotels?") is searched with the question it
+    follows, and its own words then pick the sentence (the selector reads the question alone)."""
+    return f"{context} {question}" if context else question
+
+
 class Engine:
     """Owns the model, the store and the in-memory sentence table; thread-safe for ask, serialised index."""
 
@@ -185,11 +191,9 @@ class Engine:
         except IndexCorrupt as exc:
             raise IndexUnavailable(str(exc)) from exc
         timings: dict[str, float] = {}
-        query = f"{context} {question}" if context else question
-        chunks, sentences = self._collections()
-        retriever = HybridRetriever(table, self.embed_model, chunks, sentences)
+        query = retrieval_query(question, context)
         t = time.perf_counter()
-        candidates = retriever.retrieve(QueryBundle(query))
+        candidates = self.candidates(question, context, table)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         selector = SentenceSelector(table, self._models.sentence, self.embed_model)
@@ -207,6 +211,28 @@ class Engine:
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
+
+    def candidates(self, question: str, context: str | None = None, table: SentenceTable | None = None):
+        """The retrieved candidate sentences of a question (before ranking), as NodeWithScore: what
+        the ranker scores, here for `ask` and for scripts/fit_ranker.py."""
+        table = table or self._current_table()
+        chunks, sentences = self._collections()
+        retriever = HybridRetriever(table, self.embed_model, chunks, sentences)
+        nodes = retriever.retrieve(QueryBundle(retrieval_query(question, context)))
+        if context:
+            # The thread found the topic; the follow-up's own words say which sentence of it is asked for.
+            retriever.rescore_dense(nodes, question)
+        return nodes
+
+    @property
+    def table(self) -> SentenceTable:
+        """The in-memory sentence table of the current index."""
+        return self._current_table()
+
+    @property
+    def models(self):
+        """The fitted ranker and refusal models (answering/ranker.json)."""
+        return self._models
 
     def _decide(self, question: str, ranked, table: SentenceTable, refusal) -> Answer:
         if not ranked:

@@ -167,3 +167,10 @@ class HybridRetriever(BaseRetriever):
             })
             out.append(NodeWithScore(node=node, score=fused[i]))
         return out
+
+    def rescore_dense(self, nodes: list[NodeWithScore], text: str) -> None:
+        """Set each candidate's dense cosine against `text` instead of the query it was found with."""
+        vector = embed_query(self.embed_model, text)
+        for node in nodes:
+            if node.node.embedding is not None:
+                node.node.metadata["dense"] = float(np.dot(vector, np.asarray(node.node.embedding, dtype=np.float32)))

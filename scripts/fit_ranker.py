@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
-"""Fit the sentence rankers and the refusal classifier on the dev set; write footnote/answering/ranker.json.
+"""Fit the sentence rankers and the refusal classifier on question sets; write footnote/answering/ranker.json.
 
-    python scripts/fit_ranker.py                       # index ../shared/eval/dev once, fit, print figures
-    python scripts/fit_ranker.py --dry-run             # print cross-validated figures, write nothing
+    python scripts/fit_ranker.py --dev ../shared/eval/dev --dev ../shared/eval/handbook
+    python scripts/fit_ranker.py --dev ... --dry-run   # print cross-validated figures, write nothing
+
+Each set is a folder with articles/, questions.jsonl and gold_spans.jsonl (the layout of the eval
+sets); each is indexed once into --work, and the models are fitted on all of them together so that
+no kind of document is traded away for another.
 
 All are logistic regressions (numpy, L2) over the evidence features in footnote/answering, so the
 weights stay few and explainable: the first ranker orders every candidate, the second re-scores its
 best few with their token matches (answering/late.py) if that wins held out, the classifier decides
-on the best one. Figures are 5-fold cross-validated by question, so they estimate what unseen
-questions get rather than the fit to these ones."""
+on the best one. Figures are 5-fold cross-validated by article (a question's page is never both
+fitted and scored), so they estimate what questions on unseen pages get."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
 import json
 import pickle
 import shutil
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -29,12 +36,10 @@ from footnote.answering.ranker import RERANK_FEATURES, REFUSAL_FEATURES, SENTENC
 from footnote.answering.refuse import negation_unmet, refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
 from footnote.engine import Engine  # noqa: E402
-from footnote.retrieval import HybridRetriever  # noqa: E402
 from footnote.settings import Settings  # noqa: E402
-from llama_index.core.schema import QueryBundle  # noqa: E402
 
-DEV = ROOT.parent / "shared" / "eval" / "dev"
 OUT = ROOT / "footnote" / "answering" / "ranker.json"
+FOLD_RULE = "crc32(article path, or question id when it has none) % 5"
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5,
@@ -164,30 +169,39 @@ def select_features(data, answerable, folds, min_gain: float = 0.004) -> tuple[s
         print(f"  feature selection: + {name} → {best:.3f}", file=sys.stderr)
 
 
-def load_questions() -> list[dict]:
-    rows = [json.loads(line) for line in (DEV / "questions.jsonl").read_text().splitlines() if line.strip()]
-    spans = {r["id"]: r["spans"] for r in map(json.loads, (DEV / "gold_spans.jsonl").read_text().splitlines()) if r}
+def load_questions(set_dir: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (set_dir / "questions.jsonl").read_text().splitlines() if line.strip()]
+    spans = {r["id"]: r for r in map(json.loads, (set_dir / "gold_spans.jsonl").read_text().splitlines()) if r}
     for row in rows:
-        row["spans"] = spans.get(row["id"], [])
+        row["spans"] = spans.get(row["id"], {}).get("spans", [])
+        row["also"] = spans.get(row["id"], {}).get("also", [])
+        row["set"] = set_dir.name
+        if row["kind"] == "followup":  # answerable, asked after its "context" in a thread
+            row["kind"] = "answerable"
     return rows
 
 
+def same_article(source: str, article: str | None) -> bool:
+    """score.py's rule: paths compared whole where the set names subfolders, else file names."""
+    article = str(article)
+    return source == article if "/" in article else Path(source).name == article
+
+
 def covers(meta: dict, q: dict) -> bool:
-    """score.py's rule: the right article and at least half of a gold span covered."""
-    if meta["source"] != q.get("article"):
-        return False
-    return any(min(meta["end"], b) - max(meta["start"], a) >= max(1, (b - a) / 2) for a, b in q["spans"])
+    """score.py's rule: the right article (or one restating it) and at least half of a gold span covered."""
+    for gold in [q, *q.get("also", [])]:
+        if same_article(meta["source"], gold.get("article")) and any(
+                min(meta["end"], b) - max(meta["start"], a) >= max(1, (b - a) / 2) for a, b in gold["spans"]):
+            return True
+    return False
 
 
 def collect(engine: Engine, questions: list[dict]):
     """Per question: candidate feature rows, labels, and what the refusal stage needs."""
-    table = engine._current_table()
-    chunks, sentences = engine._collections()
-    retriever = HybridRetriever(table, engine.embed_model, chunks, sentences)
-    selector = SentenceSelector(table, engine._models.sentence, engine.embed_model)
+    selector = SentenceSelector(engine.table, engine.models.sentence, engine.embed_model)
     out = []
     for i, q in enumerate(questions):
-        nodes = retriever.retrieve(QueryBundle(q["question"]))
+        nodes = engine.candidates(q["question"], q.get("context"))
         feats = selector.features(nodes, q["question"])
         labels = [covers(n.node.metadata, q) for n in nodes]
         out.append((q, nodes, feats, labels))
@@ -196,11 +210,38 @@ def collect(engine: Engine, questions: list[dict]):
     return out
 
 
+def fold_of(q: dict) -> int:
+    return zlib.crc32((q.get("article") or q["id"]).encode()) % 5
+
+
+def provenance(sets: list[Path], engine: Engine, features: tuple[str, ...]) -> dict:
+    """What a reader of ranker.json needs to reproduce it."""
+    digest = hashlib.sha256()
+    for set_dir in sets:
+        for name in ("questions.jsonl", "gold_spans.jsonl"):
+            digest.update((set_dir / name).read_bytes())
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "command": "python scripts/fit_ranker.py " + " ".join(f"--dev {s}" for s in sets),
+        "sets": [f"{s.name} ({len(load_questions(s))} questions)" for s in sets],
+        "data_sha256": digest.hexdigest(),
+        "fold_rule": FOLD_RULE,
+        "features": list(features),
+        "embed_model": engine.embed_model.model_name,
+        "commit": commit,
+        "date": dt.date.today().isoformat(),
+    }
+
+
 def matrix(feats: list[dict], names) -> np.ndarray:
     return np.array([[f[n] for n in names] for f in feats], dtype=np.float64).reshape(-1, len(names))
 
 
-def evaluate(ks, data, sent_model: Logistic, table, rerank: Logistic | None = None, matches: TokenMatches | None = None):
+def evaluate(ks, data, sent_model: Logistic, tables: dict, rerank: Logistic | None = None, matches: TokenMatches | None = None):
     """Per question k: (question, top-1 holds a gold span, refusal features, refused by the negation check)."""
     rows = []
     for k in ks:
@@ -218,7 +259,7 @@ def evaluate(ks, data, sent_model: Logistic, table, rerank: Logistic | None = No
         for j, node in zip(order, ranked):
             node.node.metadata["features"] = feats[j]
             node.score = scores[j]
-        rf = refusal_features(ranked, q["question"], table)
+        rf = refusal_features(ranked, q["question"], tables[q["set"]])
         rows.append((q, bool(labels[order[0]]), rf, negation_unmet(q["question"], ranked[0].node.text)))
     return rows
 
@@ -261,32 +302,45 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
                   "refused_adversarial": round(float(adversarial), 4)}
 
 
+def per_set(rows, data, label: str) -> None:
+    """Print a held-out figure for each question set: neither may be traded away for the other."""
+    for name in sorted({q["set"] for q, *_ in data}):
+        ks = [k for k, (q, *_) in enumerate(data) if q["set"] == name and q["kind"] == "answerable"]
+        print(f"  {label} on {name}: {np.mean([rows[k][1] for k in ks]):.3f} ({len(ks)} answerable)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache for the dev set")
+    ap.add_argument("--dev", type=Path, action="append", required=True,
+                    help="a question set folder (articles/, questions.jsonl, gold_spans.jsonl); repeat for several")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache, one folder a set")
     ap.add_argument("--dry-run", action="store_true")
     ap.add_argument("--min-answered", type=float, default=0.93)
     ap.add_argument("--learn-lookalikes", action="store_true", help="train the refusal on look-alikes too")
     ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
     args = ap.parse_args()
 
-    seeds, index = args.work / "seeds", args.work / "index"
-    if not seeds.exists():
-        shutil.copytree(DEV / "articles", seeds)
-    settings = Settings.from_env(env={**{k: v for k, v in __import__("os").environ.items()},
-                                      "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}, dotenv_path=None)
-    engine = Engine(settings)
-    engine.ensure_ready()
-    questions = load_questions()
-    cache = args.work / "features.pickle"
-    if args.reuse_features and cache.exists():
-        data = pickle.loads(cache.read_bytes())
-    else:
-        data = collect(engine, questions)
-        cache.write_bytes(pickle.dumps(data))
-    table = engine._current_table()
+    sets = [s.resolve() for s in args.dev]
+    data, tables, engine = [], {}, None
+    for set_dir in sets:
+        work = args.work / set_dir.name
+        seeds, index = work / "seeds", work / "index"
+        if not seeds.exists():
+            shutil.copytree(set_dir / "articles", seeds)
+        settings = Settings.from_env(env={**{k: v for k, v in __import__("os").environ.items()},
+                                          "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}, dotenv_path=None)
+        engine = Engine(settings, embed_model=engine.embed_model if engine else None)
+        engine.ensure_ready()
+        cache = work / "features.pickle"
+        if args.reuse_features and cache.exists():
+            rows = pickle.loads(cache.read_bytes())
+        else:
+            rows = collect(engine, load_questions(set_dir))
+            cache.write_bytes(pickle.dumps(rows))
+        data += rows
+        tables[set_dir.name] = engine.table
 
-    folds = [zlib.crc32(q["id"].encode()) % 5 for q, *_ in data]
+    folds = [fold_of(q) for q, *_ in data]
     answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
     names = select_features(data, answerable, folds)
     print(f"ranker features: {', '.join(names)}")
@@ -301,11 +355,11 @@ def main() -> None:
         train = [k for k in answerable if folds[k] != fold]
         test = [k for k in range(len(data)) if folds[k] == fold]
         first = fit_sentence_model([data[k] for k in train], names)
-        for k, row in zip(test, evaluate(test, data, first, table)):
+        for k, row in zip(test, evaluate(test, data, first, tables)):
             held_first[k] = row
         if matches is not None:
             second = fit_rerank_model(train, data, first, matches, rerank_names)
-            for k, row in zip(test, evaluate(test, data, first, table, second, matches)):
+            for k, row in zip(test, evaluate(test, data, first, tables, second, matches)):
                 held_second[k] = row
     if matches is not None:
         matches.save()
@@ -313,6 +367,7 @@ def main() -> None:
     print(f"candidate recall (a gold sentence among the candidates): {recall:.3f}")
     top1 = np.mean([held_first[k][1] for k in answerable])
     print(f"sentence ranker, 5-fold held-out top-1 on answerable: {top1:.3f}")
+    per_set(held_first, data, "held-out top-1")
     use_rerank = False
     if matches is not None:
         top1_second = np.mean([held_second[k][1] for k in answerable])
@@ -326,18 +381,20 @@ def main() -> None:
     final = fit_sentence_model([data[k] for k in answerable], names)
     rerank = fit_rerank_model(answerable, data, final, matches, rerank_names) if use_rerank else None
     spec = {
-        "fitted_on": "shared/eval/dev (683 questions), scripts/fit_ranker.py",
+        "provenance": provenance(sets, engine, names),
         "heldout": {"top1": round(float(top1), 4)},
-        "sentence": {"weights": dict(zip(SENTENCE_FEATURES, map(float, final.weights))), "bias": float(final.bias)},
+        "sentence": {"weights": {n: float(w) for n, w in zip(SENTENCE_FEATURES, final.weights) if n in names},
+                     "bias": float(final.bias)},
     }
     if rerank is not None:
-        spec["rerank"] = {"weights": dict(zip(RERANK_FEATURES, map(float, rerank.weights))), "bias": float(rerank.bias)}
+        spec["rerank"] = {"weights": {n: float(w) for n, w in zip(RERANK_FEATURES, rerank.weights)
+                                      if n in rerank_names}, "bias": float(rerank.bias)}
         # The refusal the engine uses with the second stage, and the one for a model without token states.
-        spec["refusal"], figures = fit_refusal(held_second, evaluate(range(len(data)), data, final, table, rerank, matches),
-                                                       folds, args)
-        spec["refusal_plain"], _ = fit_refusal(held_first, evaluate(range(len(data)), data, final, table), folds, args)
+        spec["refusal"], figures = fit_refusal(held_second, evaluate(range(len(data)), data, final, tables, rerank,
+                                                                     matches), folds, args)
+        spec["refusal_plain"], _ = fit_refusal(held_first, evaluate(range(len(data)), data, final, tables), folds, args)
     else:
-        spec["refusal"], figures = fit_refusal(held_first, evaluate(range(len(data)), data, final, table), folds, args)
+        spec["refusal"], figures = fit_refusal(held_first, evaluate(range(len(data)), data, final, tables), folds, args)
     spec["heldout"].update(figures)
     print(json.dumps(spec, indent=2))
     if not args.dry_run:

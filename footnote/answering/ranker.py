@@ -1,8 +1,8 @@
 """The fitted weights: a logistic sentence ranker (and a second one when it wins held out) and a refusal
 classifier, read from ranker.json.
 
-`scripts/fit_ranker.py` fits them on the dev set and rewrites the JSON; the defaults here are only a
-starting point that keeps the engine usable before any fit."""
+`scripts/fit_ranker.py` fits them on the question sets and rewrites the JSON, with its provenance
+(sets, data hash, fold rule, chosen features, model, commit, date)."""
 from __future__ import annotations
 
 import json
@@ -14,22 +14,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 SENTENCE_FEATURES = ("dense", "dense_beyond_title", "dense_gap", "bm25", "chunk", "cover", "cover_in_context",
-                     "window_cover", "bigram", "title", "type", "article", "lead", "position", "missing")
+                     "window_cover", "bigram", "title", "type", "article", "lead", "position", "missing", "section",
+                     "short")
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
 REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
                     "chunk_top", "title_share", "lead_top")
 
 log = logging.getLogger(__name__)
-
-_DEFAULT = {  # the 2026-11-27 refit (seventh session), rounded (the token-match stage did not win: no weights)
-    "sentence": {"weights": {"dense": 8.88, "dense_beyond_title": 13.03, "cover_in_context": 0.70, "title": 2.22,
-                             "type": 0.37, "article": 23.08, "missing": 0.13},
-                 "bias": -21.79},
-    "refusal": {"weights": {"dense_top": 41.56, "window_share": 1.18, "article_share": 3.64, "type_top": 0.40,
-                            "bigram_top": 1.19, "chunk_top": 1.75, "title_share": 3.98, "lead_top": 0.59},
-                "bias": -40.17, "threshold": 0.53},
-}
-
 
 @dataclass(frozen=True)
 class Logistic:
@@ -39,14 +30,23 @@ class Logistic:
     threshold: float = 0.5
 
     def logit(self, features: dict[str, float]) -> float:
-        return self.bias + sum(w * features.get(n, 0.0) for n, w in zip(self.names, self.weights))
+        """A feature the model weighs must be there: a renamed one raises instead of weighing 0."""
+        return self.bias + sum(w * features[n] for n, w in zip(self.names, self.weights) if w)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.logit(features)
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
-def _model(spec: dict, names: tuple[str, ...]) -> Logistic:
+class RankerFileError(RuntimeError):
+    """ranker.json is missing or names features the code does not compute."""
+
+
+def _model(spec: dict, names: tuple[str, ...], file: Path) -> Logistic:
+    """The weights of `spec`; features it does not name weigh 0 (feature selection left them out)."""
+    unknown = sorted(set(spec["weights"]) - set(names))
+    if unknown:
+        raise RankerFileError(f"{file} weighs unknown features {unknown}: refit it with scripts/fit_ranker.py")
     return Logistic(names, tuple(float(spec["weights"].get(n, 0.0)) for n in names), float(spec["bias"]),
                     float(spec.get("threshold", 0.5)))
 
@@ -60,14 +60,14 @@ class Models(NamedTuple):
 
 @lru_cache(maxsize=4)
 def load_models(path: str | None = None) -> Models:
-    """The fitted models from ranker.json beside this file, or the defaults."""
+    """The fitted models from ranker.json beside this file (it ships in the package)."""
     file = Path(path) if path else Path(__file__).with_name("ranker.json")
-    if file.exists():
+    try:
         spec = json.loads(file.read_text())
-    else:
-        log.warning("%s is missing: using unfitted default weights (run scripts/fit_ranker.py)", file)
-        spec = _DEFAULT
-    rerank = _model(spec["rerank"], RERANK_FEATURES) if "rerank" in spec else None
-    refusal = _model(spec["refusal"], REFUSAL_FEATURES)
-    plain = _model(spec["refusal_plain"], REFUSAL_FEATURES) if "refusal_plain" in spec else refusal
-    return Models(_model(spec["sentence"], SENTENCE_FEATURES), rerank, refusal, plain)
+    except (OSError, ValueError) as exc:
+        raise RankerFileError(f"{file} cannot be read ({exc.__class__.__name__}): reinstall Footnote "
+                              "or refit it with scripts/fit_ranker.py") from None
+    rerank = _model(spec["rerank"], RERANK_FEATURES, file) if "rerank" in spec else None
+    refusal = _model(spec["refusal"], REFUSAL_FEATURES, file)
+    plain = _model(spec["refusal_plain"], REFUSAL_FEATURES, file) if "refusal_plain" in spec else refusal
+    return Models(_model(spec["sentence"], SENTENCE_FEATURES, file), rerank, refusal, plain)

@@ -1,6 +1,7 @@
 """SentenceSelector(BaseNodePostprocessor): candidate sentences → ranked by the fitted logistic ranker."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,11 @@ from footnote.answering.evidence import (
 )
 from footnote.embeddings import embed_query
 from footnote.answering.ranker import Logistic
+
+
+@lru_cache(maxsize=4096)
+def section_terms(section: str) -> frozenset[str]:
+    return frozenset(terms(section))
 
 
 class SentenceSelector(BaseNodePostprocessor):
@@ -91,6 +97,10 @@ class SentenceSelector(BaseNodePostprocessor):
                 "lead": 1.0 if meta["n"] == 0 else 0.0,
                 "position": 1.0 / (1.0 + meta["n"]),
                 "missing": missing_specifics(question, text),
+                # Team documents: the headings above a unit say what it is about ("Hotels" over a bare limit),
+                # and a two-word list entry is a link or a label more often than an answer.
+                "section": self._table.weights.coverage(qterms, section_terms(meta.get("section", ""))),
+                "short": 1.0 if len(text.split()) <= 3 else 0.0,
             })
         return rows
 

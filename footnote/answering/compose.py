@@ -30,6 +30,7 @@ _LOWER_WORD = re.compile(r"\s+([a-z][a-z\-]*)")
 _LEADING_WORD = re.compile(r"([A-Za-z]+)\s+")
 _MONEY_OR_DIGITS = re.compile(r"[$£€¥]?\s?(\d[\d,.]*)")
 _YEAR_ONLY = re.compile(r"1[0-9]{3}|20[0-9]{2}")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 
 
 def _not_in_question(phrase: str, question: str) -> bool:
@@ -42,8 +43,11 @@ def _candidates(kind: str, question: str, sentence: str, asked: set[str]):
     already says, and for a name or place not a sentence's capitalised first word, a month, a part of a
     hyphenated word ("pay-TV"), or capitalised stop words ("The Taliban" is "Taliban"); for a name, not
     a place after in/at/near."""
+    links = [m.span() for m in _URL.finditer(sentence)]
     for match in _PHRASES[kind].finditer(sentence):
         start, phrase = match.start(), match.group(0)
+        if any(a <= start < b for a, b in links):
+            continue  # a piece of a web or mail address ("…/Povb3KtiDz5LFBXZ9") answers nothing
         if kind in ("name", "place"):
             while (lead := _LEADING_WORD.match(phrase)) and lead.group(1).lower() in STOPWORDS:
                 start, phrase = start + lead.end(), phrase[lead.end():]

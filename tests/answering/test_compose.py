@@ -198,3 +198,10 @@ def test_unsupported_facts_compares_whole_numbers_not_substrings():
         pytest.xfail("verify.unsupported_facts checks `fact in cited_text` as a substring, so '206' passes "
                      "because the citation says '2066' (likewise '6', '20', '9' from '49')")
     assert found == ["206"]
+
+
+def test_a_piece_of_a_web_address_is_never_the_short_answer():
+    sentence = "Laptop requests go to https://forms.example/Povb3KtiDz5LFBXZ9 for approval."
+    assert short_answer("Who approves laptop requests?", sentence) is None
+    assert short_answer("Who leads the team?", "See https://x.example/Zq9Kx as the team is led by Alice Smith.") \
+        == "Alice Smith"

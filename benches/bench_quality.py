@@ -1,84 +1,78 @@
 #!/usr/bin/env python3
-"""Answer quality on the dev set: runs ../shared/eval/score.py on this project and prints the issue's
-table as one JSON line, plus what is measured in process: the first citation's mean length and the
-short answers on their own (given for how many answered phrase questions, and how many are right).
+"""Answer quality on question sets: runs the eval scorer's CLI driver on each set and prints one table
+row a set (the team-documents issue's figures), plus what the scorer does not report: the first
+citation's mean length, quotes that still hold Markdown/HTML syntax or a list marker, and how often
+the short answer line is given and right.
 
-    python benches/bench_quality.py [--limit N]"""
+    python benches/bench_quality.py --set ../shared/eval/dev --set ../shared/eval/handbook [--limit N]
+
+The scorer (score.py beside the sets) copies a set's articles into a temporary folder, runs
+`bot.py index`, then `bot.py ask --jsonl` with each question (and a follow-up's "context")."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
-import shutil
-import subprocess
+import re
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DEV = ROOT.parent / "shared" / "eval" / "dev"
-sys.path.insert(0, str(DEV.parent))
-from score import normalise  # noqa: E402  (SQuAD's answer normalisation, as the scorer applies it)
+# What a clean quote never holds: emphasis, a link's brackets, a list marker or number, a heading's
+# hashes, a table pipe, a tag, a template tag.
+MARKUP = re.compile(r"\*\*|__|\]\(|^\s*(?:[-*+•]|\d+[.)])\s|^#{1,6}\s|\s\|\s|^\||<[a-zA-Z/][^>]*>|\{\{|\{%")
+SHORT = re.compile(r"^(?!>)(.+?) \[1\]\.$", re.MULTILINE)
 
 
-def in_process_figures(limit: int | None) -> dict:
-    """What score.py cannot see: the first citation's length, and the short answer on its own. score.py's
-    answer_has_gold also counts the quoted sentence, so a wrong short phrase above a right sentence
-    passes there; here the phrase alone is judged, on questions whose gold answers are phrases (at most
-    8 words: SQuAD's; WikiQA's gold is a whole sentence)."""
-    from footnote.answering.compose import short_answer
-    from footnote.engine import Engine
-    from footnote.settings import Settings
+def load_scorer(path: Path):
+    spec = importlib.util.spec_from_file_location("score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    work = Path(tempfile.mkdtemp(prefix="footnote-quality-"))
-    try:
-        shutil.copytree(DEV / "articles", work / "seeds")
-        env = dict(os.environ, SEEDS_DIR=str(work / "seeds"), INDEX_DIR=str(work / "index"))
-        engine = Engine(Settings.from_env(env=env, dotenv_path=None))
-        engine.ensure_ready(show_bar=False)
-        rows = [json.loads(line) for line in (DEV / "questions.jsonl").read_text().splitlines()][:limit]
-        lengths, asked, given, right = [], 0, 0, 0
-        for row in rows:
-            answer = engine.ask(row["question"])
-            if answer.citations:
-                lengths.append(len(answer.citations[0].text))
-            golds = [normalise(g) for g in row.get("answers") or []]
-            if row["kind"] != "answerable" or not golds or max(len(g.split()) for g in golds) > 8 or not answer.found:
-                continue
-            asked += 1
-            phrase = short_answer(row["question"], answer.citations[0].text)
-            if phrase:
-                given += 1
-                p = normalise(phrase)
-                right += any(g in p or (p and p in g) for g in golds)
-        return {"first_citation_chars": round(sum(lengths) / max(1, len(lengths)), 1),
-                "short_answer_given": round(given / max(1, asked), 3),
-                "short_answer_right": round(right / max(1, given), 3)}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+
+def figures_for(scorer, set_dir: Path, limit: int | None) -> dict:
+    questions = scorer.load_questions(set_dir, limit)
+    answers, timing = scorer.run_cli(ROOT, sys.executable, set_dir, questions, 3600)
+    scored = scorer.score(questions, answers)
+    firsts = [a["citations"][0]["text"] for a in answers if a.get("citations")]
+    quotes = [c["text"] for a in answers for c in a.get("citations") or []]
+    phrase_rows = [(q, a) for q, a in zip(questions, answers) if q["kind"] == "answerable" and a.get("found")
+                   and q["answers"] and max(len(scorer.normalise(g).split()) for g in q["answers"]) <= 8]
+    given = [(q, m.group(1)) for q, a in phrase_rows if (m := SHORT.search(a.get("answer", "")))]
+    right = sum(any(g in scorer.normalise(p) or scorer.normalise(p) in g
+                    for g in map(scorer.normalise, q["answers"]) if g) for q, p in given)
+    row = {"set": set_dir.name}
+    for kind in ("answerable", "followup"):
+        if kind in scored:
+            prefix = "" if kind == "answerable" else "followup_"
+            row[f"{prefix}cite@1"] = round(scored[kind]["cite@1"], 3)
+            if kind == "answerable":
+                row.update({k: round(scored[kind][k], 3) for k in ("source@1", "answered", "cite@any",
+                                                                    "citation_precision", "answer_has_gold")})
+    for kind, name in (("unanswerable-absent", "refused_absent"), ("unanswerable-adversarial", "refused_lookalike")):
+        if kind in scored:
+            row[name] = round(scored[kind]["refused"], 3)
+    row.update({
+        "first_citation_chars": round(sum(map(len, firsts)) / max(1, len(firsts)), 1),
+        "quotes_with_markup": sum(bool(MARKUP.search(t)) for t in quotes),
+        "quotes": len(quotes),
+        "short_answer_given": round(len(given) / max(1, len(phrase_rows)), 3),
+        "short_answer_right": round(right / max(1, len(given)), 3),
+        **timing,
+    })
+    return row
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", dest="sets", type=Path, action="append", required=True, help="a question set folder")
+    ap.add_argument("--scorer", type=Path, help="score.py (default: beside the first set)")
     ap.add_argument("--limit", type=int)
     args = ap.parse_args()
-    out = Path(tempfile.mkdtemp()) / "dev.json"
-    cmd = [sys.executable, str(DEV.parent / "score.py"), "--python", sys.executable, "--json", str(out)]
-    if args.limit:
-        cmd += ["--limit", str(args.limit)]
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=sys.stderr)
-    figures = json.loads(out.read_text())
-    a = figures["answerable"]
-    print(json.dumps({
-        "cite@1": round(a["cite@1"], 3), "source@1": round(a["source@1"], 3),
-        **in_process_figures(args.limit),
-        "answered": round(a["answered"], 3),
-        "refused_absent": round(figures.get("unanswerable-absent", {}).get("refused", float("nan")), 3),
-        "refused_adversarial": round(figures.get("unanswerable-adversarial", {}).get("refused", float("nan")), 3),
-        "answer_has_gold": round(a["answer_has_gold"], 3), "cite@any": round(a["cite@any"], 3),
-        "citation_precision": round(a["citation_precision"], 3), **figures["timing"],
-    }))
+    scorer = load_scorer(args.scorer or args.sets[0].resolve().parent / "score.py")
+    for set_dir in args.sets:
+        print(json.dumps(figures_for(scorer, set_dir.resolve(), args.limit)), flush=True)
 
 
 if __name__ == "__main__":

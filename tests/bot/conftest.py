@@ -19,8 +19,6 @@ from tests.bot.articles import DJIBOUTI, HARWICK
 from tests.bot.fake_discord import FakeDiscord
 from tests.conftest import SEED_ARTICLE
 
-ADMIN_ROLE = "Footnote Admins"
-
 
 @pytest.fixture(scope="session")
 def bot_root(tmp_path_factory) -> Path:
@@ -61,8 +59,9 @@ async def fake_discord(request, monkeypatch):
 
 @pytest.fixture
 def bot_settings(bot_root, bot_engine, fake_discord, tmp_path) -> Settings:
-    return replace(bot_engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=int(fake_discord.guild_id),
-                   admin_role=ADMIN_ROLE, cooldown_seconds=0.0, feedback_db=tmp_path / "feedback.sqlite3")
+    return replace(bot_engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=(int(fake_discord.guild_id),),
+                   admin_role_id=(int(fake_discord.admin_role["id"]),), cooldown_seconds=0.0,
+                   feedback_db=tmp_path / "feedback.sqlite3")
 
 
 @pytest.fixture

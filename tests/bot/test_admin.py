@@ -50,8 +50,19 @@ async def test_reindex_is_refused_for_a_non_admin(bot, fake_discord, bot_engine,
 
     assert fake_discord.interactions[token]["callbacks"] == [4] and reply["flags"] & 64
     assert reply["content"] == ("Only admins can do that: it needs the Manage Server permission "
-                                "or the 'Footnote Admins' role.")
+                                f"or the role <@&{fake_discord.admin_role['id']}>.")
     assert await asyncio.to_thread(bot_engine.needs_index), "a refused /reindex must not index"
+
+
+async def test_a_role_named_like_the_admin_role_is_not_enough(bot, fake_discord):
+    """Roles are matched by id: a member who makes a role of the same name (any case) is no admin."""
+    look_alike = {"id": "1234567890123456789", "name": "FOOTNOTE ADMINS", "permissions": "0", "position": 3,
+                  "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+    fake_discord.guild["roles"].append(look_alike)
+    fake_discord.user_roles["bob"] = [look_alike["id"]]
+    await fake_discord.gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": fake_discord.guild_id, "role": look_alike})
+    reply = await fake_discord.answer_to(await fake_discord.slash("reindex", user="bob"))
+    assert reply["content"].startswith("Only admins can do that") and reply["flags"] & 64
 
 
 async def test_concurrent_reindexes_both_finish(bot, fake_discord, seeds_restored):

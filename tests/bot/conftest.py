@@ -68,10 +68,13 @@ def bot_settings(bot_root, bot_engine, fake_discord, tmp_path) -> Settings:
 def seeds_restored(bot_engine):
     """For tests that add articles to the shared index: take them out again afterwards."""
     seeds = bot_engine.settings.seeds_dir
-    before = set(seeds.iterdir())
+    before = {path: path.read_bytes() for path in seeds.iterdir() if path.is_file()}
     yield seeds
-    for path in set(seeds.iterdir()) - before:
-        path.unlink()
+    for path in set(seeds.iterdir()) - set(before):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path, data in before.items():
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
     bot_engine.index(show_bar=False)
 
 

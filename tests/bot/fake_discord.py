@@ -174,7 +174,8 @@ class FakeDiscord:
         if command is None:
             raise AssertionError(f"/{name} was never synced; synced: {[c['name'] for c in scope]}")
         data = {"id": command["id"], "name": name, "type": 1, "guild_id": command.get("guild_id", self.guild_id),
-                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
+                "options": [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v}
+                            for k, v in options.items()]}
         if attachment is not None:
             att = self.add_attachment(*attachment)
             data["options"].append({"name": "file", "type": 11, "value": att["id"]})

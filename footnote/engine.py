@@ -20,6 +20,7 @@ from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
 from footnote.memory import limit_heaps, release_free_memory
+from footnote.questions import clean_question
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
 from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
@@ -156,9 +157,9 @@ class Engine:
     # -- answering -----------------------------------------------------------------------------
     def ask(self, question: str, context: str | None = None) -> Answer:
         started = time.perf_counter()
-        question = (question or "").strip()
-        if not question:
-            return Answer(question, "", False, error="the question is empty: ask something about the articles")
+        question, problem = clean_question(question)
+        if problem:
+            return Answer(question, "", False, error=problem)
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return Answer(question[:200], "", False,

@@ -18,6 +18,9 @@ def setup_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # discord.py's DEBUG lines carry every gateway event (question text, whatever LOG_CONTENT says) and
+    # request URLs holding interaction tokens: kept at INFO even when LOG_LEVEL=DEBUG.
+    logging.getLogger("discord").setLevel(logging.INFO)
 
 
 def load_settings() -> Settings:

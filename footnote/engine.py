@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -17,14 +16,15 @@ from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
 from footnote.catalog import Catalog, IndexCorrupt
-from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
 from footnote.memory import limit_heaps, release_free_memory
+from footnote.questions import clean_question
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
 from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
+from footnote.uploads import Saved, save_upload
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
@@ -154,34 +154,18 @@ class Engine:
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
 
-    def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
-        """Save an uploaded article under seeds/ with a safe name, then index it."""
-        name = Path(filename).name
-        stem, suffix = Path(name).stem, Path(name).suffix.lower()
-        if suffix not in ARTICLE_SUFFIXES:
-            raise ValueError(f"{name}: only {', '.join(ARTICLE_SUFFIXES)} articles can be added")
-        if len(data) > self.settings.max_article_bytes:
-            raise ValueError(f"{name}: {len(data) / 1e6:.1f} MB is over the {self.settings.max_article_bytes / 1e6:.0f} MB limit")
-        try:
-            text, _ = decode(data, name)
-        except ArticleError as exc:
-            raise ValueError(str(exc)) from None
-        if not text.strip():
-            raise ValueError(f"{name}: is empty")
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:80] or "article"
-        self.settings.seeds_dir.mkdir(parents=True, exist_ok=True)
-        target = self.settings.seeds_dir / f"{safe}{suffix}"
-        tmp = target.with_name(f".{target.name}.part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        return target.relative_to(self.settings.seeds_dir).as_posix(), self.index(show_bar=False)
+    def add_article(self, filename: str, data: bytes, replace: bool = False) -> tuple[Saved, IndexReport]:
+        """Save an uploaded article under seeds/ (footnote.uploads: safe name, no silent overwrite,
+        refused when it holds nothing to index), then index it. UploadRefused says why not."""
+        saved = save_upload(self.settings, filename, data, replace=replace)
+        return saved, self.index(show_bar=False)
 
     # -- answering -----------------------------------------------------------------------------
     def ask(self, question: str, context: str | None = None) -> Answer:
         started = time.perf_counter()
-        question = (question or "").strip()
-        if not question:
-            return Answer(question, "", False, error="the question is empty: ask something about the articles")
+        question, problem = clean_question(question)
+        if problem:
+            return Answer(question, "", False, error=problem)
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return Answer(question[:200], "", False,

@@ -1,11 +1,15 @@
 """Settings: one frozen dataclass read from the environment and `.env`; the only reader of os.environ."""
 from __future__ import annotations
 
+import ipaddress
+import logging
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
+
+log = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -29,6 +33,19 @@ def _as_int(key: str, raw: str, minimum: int = 0) -> int:
     if value < minimum:
         raise SettingsError(f"{key}={raw!r} must be at least {minimum}")
     return value
+
+
+def _as_ids(key: str, raw: str) -> tuple[int, ...]:
+    """Discord ids (snowflakes), comma-separated; 0 and blanks mean none."""
+    ids = []
+    for part in raw.replace(" ", "").split(","):
+        if not part or part == "0":
+            continue
+        if not part.isdigit():
+            raise SettingsError(f"{key}={raw!r} is not a Discord id: use the number from Copy ID "
+                                "(Discord → Settings → Advanced → Developer Mode), several separated by commas")
+        ids.append(int(part))
+    return tuple(ids)
 
 
 def _as_float(key: str, raw: str) -> float:
@@ -58,16 +75,31 @@ class Settings:
     chroma_host: str = ""
     chroma_port: int = 8000
     chroma_token: str = ""
+    chroma_ssl: bool = False  # https to the Chroma server (e.g. behind a TLS proxy)
     # Discord
     discord_token: str = ""
-    discord_guild_id: int = 0
-    admin_role: str = ""
+    # The guild(s) the bot serves, comma-separated ids: commands are synced there only, and anything
+    # from another guild (or a DM from a non-member) is ignored.
+    discord_guild_id: tuple[int, ...] = ()
+    admin_role_id: tuple[int, ...] = ()  # besides Manage Server, members with one of these role ids are admins
     cooldown_seconds: float = 5.0
     watch: bool = False
     feedback_db: Path | None = None
     log_content: bool = False
     health_port: int = 0
     log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        """Secrets (tokens, keys) are shown as set or not, never their value: settings end up in logs."""
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if _is_secret(f.name):
+                value = "<set>" if value else "<not set>"
+                shown.append(f"{f.name}={value}")
+            else:
+                shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def feedback_path(self) -> Path:
@@ -80,6 +112,9 @@ class Settings:
         if dotenv_path is not None and Path(dotenv_path).is_file():
             values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
         values.update(os.environ if env is None else env)
+        if values.get("ADMIN_ROLE", "").strip():
+            raise SettingsError("ADMIN_ROLE (a role name) is no longer read, since anyone may name a role alike: "
+                                "set ADMIN_ROLE_ID=<the role's id> (right-click the role → Copy Role ID) instead")
         kwargs: dict = {}
         for f in fields(cls):
             key = f.name.upper()
@@ -98,6 +133,33 @@ class Settings:
             raise SettingsError("EMBED_MODEL is empty: use e5, minilm or <provider>:<model>")
         if self.chunk_sentences < 1:
             raise SettingsError("CHUNK_SENTENCES must be at least 1")
+        self._check_chroma_transport()
+
+    def _check_chroma_transport(self) -> None:
+        """CHROMA_TOKEN never crosses an open network in clear text: over plain HTTP it may go to this
+        machine, a private address or a one-word service name (a compose or cluster network) only."""
+        if not (self.chroma_host and self.chroma_token) or self.chroma_ssl:
+            return
+        host = self.chroma_host.strip("[]")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            address = None
+        if host == "localhost" or (address is not None and address.is_loopback):
+            return
+        if (address is not None and address.is_private) or (address is None and "." not in host):
+            log.warning("CHROMA_TOKEN goes to %s over plain HTTP: fine on a private network; set CHROMA_SSL=true "
+                        "once the server is behind TLS", host)
+            return
+        raise SettingsError(f"CHROMA_TOKEN would go to CHROMA_HOST={self.chroma_host} in clear text: put the Chroma "
+                            "server behind TLS and set CHROMA_SSL=true (or reach it on a private network)")
+
+
+_SECRET_SUFFIXES = ("_token", "_key", "_secret", "_password")
+
+
+def _is_secret(name: str) -> bool:
+    return name.endswith(_SECRET_SUFFIXES)
 
 
 def _convert(key: str, annotation: str, raw: str):
@@ -108,6 +170,8 @@ def _convert(key: str, annotation: str, raw: str):
         return _as_bool(key, raw)
     if kind == "int":
         return _as_int(key, raw)
+    if kind == "tuple[int, ...]":
+        return _as_ids(key, raw)
     if kind == "float":
         return _as_float(key, raw)
     return raw.strip()

@@ -17,7 +17,7 @@ PACKAGE = ROOT / "footnote"
 # Everything left of the engine, plus feedback.py (shared by the bot and `bot.py feedback`).
 CORE = ("footnote.settings", "footnote.corpus", "footnote.catalog", "footnote.chunking", "footnote.embeddings",
         "footnote.models", "footnote.store", "footnote.indexer", "footnote.retrieval", "footnote.answering",
-        "footnote.gaps", "footnote.feedback")
+        "footnote.gaps", "footnote.feedback", "footnote.uploads", "footnote.questions")
 FRONT_ENDS = ("footnote.engine", "footnote.cli", "footnote.bot", "footnote.health", "click", "aiohttp", "discord")
 
 # What footnote/bot may take from the rest of the package: module → names (None: anything).

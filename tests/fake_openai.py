@@ -174,13 +174,13 @@ def candidates(user_message: str) -> dict[int, str]:
     return {int(m.group(1)): m.group(3) for m in _CANDIDATE.finditer(user_message)}
 
 
-def _answering(sentences: dict[int, str]) -> tuple[int, str]:
+def _answering(question: str, sentences: dict[int, str]) -> tuple[int, str]:
     """(id, statement) a careful model would give: the base's end date, the Lemonnier lease's signers, or
     the first sentence restated."""
     for i, text in sentences.items():
-        if "until 2066" in text:
+        if "until 2066" in text and re.search(r"\b(expire|end)", question):
             return i, "The base agreement runs until 2066."
-        if "Barack Obama" in text:
+        if "Barack Obama" in text and "signed" in question:
             return i, "It was signed by President Ismail Omar Guelleh and President Barack Obama."
     first = min(sentences)
     return first, sentences[first]
@@ -188,7 +188,7 @@ def _answering(sentences: dict[int, str]) -> tuple[int, str]:
 
 def _script(model: str, user: str) -> str:
     sentences = candidates(user)
-    right_id, right = _answering(sentences)
+    right_id, right = _answering(re.match(r"Question: (.*)", user).group(1), sentences)
     wrong = {"text": "The base agreement expires in 2099.", "sentence_ids": [right_id]}
     replies = {
         "fake-correct": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},

@@ -30,6 +30,7 @@ BEHAVIOURS = {
     "fake-no-schema": "400 for response_format json_schema (an older server), the right answer without it",
     "fake-500": "HTTP 500",
     "fake-hang": "no reply until the server stops",
+    "fake-trickle": "a right answer sent one byte every 0.3 s (each read is quick, the whole is not)",
 }
 _CANDIDATE = re.compile(r"^\[(\d+)\] \((.*?)\) (.*)$", re.MULTILINE)
 # Follow-ups the fake can resolve the way a model would (previous question's words, follow-up) -> standalone.
@@ -96,15 +97,22 @@ class FakeOpenAI:
                 if status is None:  # hang: hold the connection until the server stops
                     fake._release.wait(60)
                     return
-                self._send(status, reply)
+                self._send(status, reply, trickle=body["model"] == "fake-trickle")
 
-            def _send(self, status: int, body: dict | str) -> None:
+            def _send(self, status: int, body: dict | str, trickle: bool = False) -> None:
                 data = (body if isinstance(body, str) else json.dumps(body)).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle:
+                    self.wfile.write(data)
+                    return
+                for i in range(len(data)):
+                    if fake._release.wait(0.3):
+                        return
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
 
         return Handler
 
@@ -193,6 +201,7 @@ def _script(model: str, user: str) -> str:
     replies = {
         "fake-correct": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
         "fake-no-schema": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
+        "fake-trickle": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
         "fake-unknown-id": {"statements": [{"text": right, "sentence_ids": [99]}], "not_in_articles": False},
         "fake-2099": {"statements": [wrong], "not_in_articles": False},
         "fake-no-citation": {"statements": [{"text": right, "sentence_ids": []}], "not_in_articles": False},

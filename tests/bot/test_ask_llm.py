@@ -129,3 +129,13 @@ async def test_status_shows_the_mode_the_endpoint_host_and_the_last_error_never_
     assert fields["LLM endpoint"] == f"{host} · fake-500"
     assert fields["Last LLM error"].startswith(f"HTTP 500 from {host}") and "<t:" in fields["Last LLM error"]
     assert FakeOpenAI.API_KEY not in everything_sent(fake_discord)
+
+
+async def test_a_question_the_classifier_refuses_is_never_sent_to_the_model(start_bot, llm_engine, fake_discord,
+                                                                           fake_openai):
+    await start_bot(engine=llm_engine("fake-correct"))
+    asked = "What is the capital of France?"
+    reply = await fake_discord.answer_to(await fake_discord.slash("ask", question=asked))
+
+    assert "don't say" in reply["embeds"][0]["description"]
+    assert not any(asked in m["content"] for b in fake_openai.bodies() for m in b["messages"])

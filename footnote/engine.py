@@ -197,8 +197,8 @@ class Engine:
             timings["rewrite"] = (time.perf_counter() - t) * 1000
             if standalone is None:
                 use_llm = False  # the endpoint failed once: the offline path for the rest of this question
-            else:
-                question, context = standalone, None
+            else:  # the previous question still joins the search text: a rewrite that lost it costs nothing
+                question = standalone
         query = f"{context} {question}" if context else question
         chunks, sentences = self._collections()
         retriever = HybridRetriever(table, self.embed_model, chunks, sentences)

@@ -178,7 +178,8 @@ def gaps(limit: int) -> None:
 
 @cli.command()
 def status() -> None:
-    """Articles, sentences, chunks, last index time, embedding model."""
+    """Articles, sentences, chunks, last index time, embedding model, answer mode (with an LLM: its host and
+    last error)."""
     settings = load_settings()
     setup_logging(settings.log_level)
     try:

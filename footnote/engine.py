@@ -56,6 +56,11 @@ class Engine:
         self._catalog_stamp: int | None = None
         self._models = load_models()
         self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
+        self.llm = None  # ANSWER_MODE=llm: answering/llm.py phrases what the classifier answers
+        if settings.answer_mode == "llm":
+            from footnote.answering.llm import LLMAnswerer
+
+            self.llm = LLMAnswerer(settings)
 
     # -- loading -------------------------------------------------------------------------------
     @property
@@ -175,6 +180,15 @@ class Engine:
         except IndexCorrupt as exc:
             raise IndexUnavailable(str(exc)) from exc
         timings: dict[str, float] = {}
+        asked, use_llm = question, self.llm is not None
+        if context and use_llm:
+            t = time.perf_counter()
+            standalone = self.llm.standalone(question, context)
+            timings["rewrite"] = (time.perf_counter() - t) * 1000
+            if standalone is None:
+                use_llm = False  # the endpoint failed once: the offline path for the rest of this question
+            else:  # the previous question still joins the search text: a rewrite that lost it costs nothing
+                question = standalone
         query = retrieval_query(question, context)
         t = time.perf_counter()
         candidates = self.candidates(question, context, table)
@@ -192,6 +206,13 @@ class Engine:
             ranked = TokenMatchReranker(self.embed_model, self._models.rerank).postprocess_nodes(ranked, query_str=query)
             timings["rerank"] = (time.perf_counter() - t) * 1000
         answer = self._decide(question, ranked, table, refusal)
+        if use_llm and answer.found:  # the classifier's refusals stand; the model may only add its own
+            t = time.perf_counter()
+            answer = self.llm.answer(question, ranked, table, answer, lambda node: self._citations([node], table))
+            timings["llm"] = (time.perf_counter() - t) * 1000
+            if not answer.found:
+                self.gaps.record(question, None, answer.closest)
+        answer.question = asked
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
@@ -263,6 +284,7 @@ class Engine:
             "indexed_at": table.catalog.indexed_at or None,
             "embed_model": self.embed_model.model_name,
             "answer_mode": self.settings.answer_mode,
+            **(self.llm.status() if self.llm is not None else {}),
         }
 
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
@@ -272,6 +294,8 @@ class Engine:
         return [(s.n, s.text) for s in entry.sentences if n - before <= s.n <= n + after]
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
         self._client = None
         self._table = None
         self._catalog = None

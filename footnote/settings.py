@@ -4,8 +4,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -66,8 +67,13 @@ class Settings:
     embed_model: str = "e5"
     model_cache: Path = Path.home() / ".cache" / "footnote"
     threads: int = 2
-    # Answering
+    # Answering: "extractive" (offline) or "llm" (an OpenAI-compatible chat-completions server picks and
+    # phrases the cited sentences; footnote/answering/llm.py).
     answer_mode: str = "extractive"
+    llm_base_url: str = ""  # e.g. http://localhost:11434/v1 (Ollama), https://api.openai.com/v1
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 20.0  # seconds for one request; past it the extractive answer is given
     max_question_chars: int = 1000
     max_article_bytes: int = 5_000_000
     chunk_sentences: int = 4
@@ -127,8 +133,17 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.answer_mode not in {"extractive"} and ":" not in self.answer_mode:
-            raise SettingsError(f"ANSWER_MODE={self.answer_mode!r}: use extractive or <provider>:<model>")
+        if self.answer_mode not in {"extractive", "llm"}:
+            raise SettingsError(f"ANSWER_MODE={self.answer_mode!r}: use extractive or llm")
+        if self.answer_mode == "llm":
+            url = urlsplit(self.llm_base_url)
+            if url.scheme not in {"http", "https"} or not url.hostname:
+                raise SettingsError(f"LLM_BASE_URL={self.llm_base_url!r}: ANSWER_MODE=llm needs the server's "
+                                    "OpenAI-compatible base URL, e.g. http://localhost:11434/v1")
+            if not self.llm_model:
+                raise SettingsError("LLM_MODEL is empty: ANSWER_MODE=llm needs the model's name on the server")
+        if not self.llm_timeout > 0:
+            raise SettingsError(f"LLM_TIMEOUT={self.llm_timeout!r} must be more than 0 seconds")
         if not self.embed_model:
             raise SettingsError("EMBED_MODEL is empty: use e5, minilm or <provider>:<model>")
         if self.chunk_sentences < 1:

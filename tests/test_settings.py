@@ -109,3 +109,23 @@ def test_chroma_ssl_makes_the_client_speak_tls():
                                  chroma_ssl=True))
         listener.join(10)
     assert first_bytes == [b"\x16"]
+
+
+@pytest.mark.parametrize("env, key", [
+    ({"ANSWER_MODE": "openai:gpt-4o"}, "ANSWER_MODE"),
+    ({"ANSWER_MODE": "llm", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
+    ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "localhost:11434", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
+    ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "http://localhost:11434/v1"}, "LLM_MODEL"),
+    ({"LLM_TIMEOUT": "0"}, "LLM_TIMEOUT"),
+])
+def test_llm_settings_are_checked_with_the_key_named(env, key):
+    with pytest.raises(SettingsError, match=key):
+        Settings.from_env(env=env, dotenv_path=None)
+
+
+def test_llm_settings_are_read_and_the_key_stays_out_of_repr():
+    s = Settings.from_env(env={"ANSWER_MODE": "llm", "LLM_BASE_URL": "http://localhost:11434/v1", "LLM_MODEL": "qwen",
+                               "LLM_API_KEY": "sk-secret", "LLM_TIMEOUT": "7.5"}, dotenv_path=None)
+    assert (s.answer_mode, s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout) == \
+        ("llm", "http://localhost:11434/v1", "qwen", "sk-secret", 7.5)
+    assert "sk-secret" not in repr(s)

@@ -130,6 +130,12 @@ class Admin(commands.Cog):
                              ("Answer mode", status.get("answer_mode")),
                              ("Uptime", uptime(time.time() - self.bot.started_at))):
             embed.add_field(name=label, value=clip(str(value), 1024), inline=True)
+        if status.get("answer_mode") == "llm":  # the host only: the key never leaves the settings
+            error = status.get("llm_last_error")
+            last = f"{quiet(error['error'])} (<t:{int(error['at'])}:R>)" if error else "none"
+            embed.add_field(name="LLM endpoint", value=clip(f"{status.get('llm_endpoint')} · {status.get('llm_model')}",
+                                                            1024), inline=True)
+            embed.add_field(name="Last LLM error", value=clip(last, 1024), inline=False)
         embed.set_footer(text=f"as of {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}")
         await interaction.edit_original_response(embed=embed)
 

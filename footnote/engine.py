@@ -45,6 +45,7 @@ class Engine:
         self._load_lock = threading.RLock()  # the table load asks for the model under the same lock
         self._embed_model = embed_model
         self._client = None
+        self._client_stamp = None  # the catalog stamp the client's view of the store is at least as new as
         self._table: SentenceTable | None = None
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
@@ -60,11 +61,21 @@ class Engine:
                     self._embed_model = build_embedding(self.settings)
         return self._embed_model
 
-    def _collections(self):
-        if self._client is None:
-            self._client = open_client(self.settings)
+    def _collections(self, fresh: bool = False):
+        """(chunks, sentences) from a client that has seen the index as of the catalog last read.
+
+        An embedded store is read again when the catalog changed since the client was opened (another
+        process indexed: see store._fresh_client) or when `fresh` asks for it; a Chroma server is one
+        shared store, always current."""
+        with self._load_lock:
+            stamp = self._catalog_stamp
+            stale = fresh or (self._client_stamp != stamp and not self.settings.chroma_host)
+            if self._client is None or stale:
+                self._client = open_client(self.settings)
+                self._client_stamp = stamp  # read before the open: vectors are committed before the catalog
+            client = self._client
         try:
-            return get_collections(self._client, self.embed_model.model_name)
+            return get_collections(client, self.embed_model.model_name)
         except Exception as exc:
             where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" \
                 if self.settings.chroma_host else f"the index in {self.settings.index_dir}"
@@ -74,9 +85,13 @@ class Engine:
     def _catalog_path(self) -> Path:
         return self.settings.index_dir / "catalog.json"
 
-    def _stamp(self) -> int | None:
-        path = self._catalog_path()
-        return path.stat().st_mtime_ns if path.exists() else None
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Identifies the catalog file: every commit replaces it (a new inode, mtime and size)."""
+        try:
+            st = self._catalog_path().stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _current_catalog(self) -> Catalog:
         """The catalog, read again only when its file changed (another process or /reindex wrote it).
@@ -134,19 +149,29 @@ class Engine:
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:
         with self._index_lock:
-            if self._client is None:
-                self._client = open_client(self.settings)
-            indexer = Indexer(self.settings, self.embed_model, self._client)
-            with self._load_lock:
-                current = self._catalog if self._catalog is not None and self._catalog_stamp == self._stamp() else None
-            report = indexer.run(rebuild, progress, show_bar, known=current)
+            indexer = Indexer(self.settings, self.embed_model, self._store_for_index_run)
+            report = indexer.run(rebuild, progress, show_bar)
             # Take the catalog just written (not re-read) and build the table now, reusing unchanged
             # articles' tokens, so the next question pays nothing.
             with self._load_lock:
                 self._catalog, self._catalog_stamp = indexer.catalog, self._stamp()
                 self._table = SentenceTable(indexer.catalog, previous=self._table)
+                if self._client is indexer.client:  # it wrote what the catalog says
+                    self._client_stamp = self._catalog_stamp
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
+
+    def _store_for_index_run(self):
+        """(client, catalog) for an index run, called under the index lock so nobody writes in between:
+        a client that has seen every committed write (a stale one would write over them), and the
+        catalog as last read when it is still the file on disk (else None: the run reads it)."""
+        with self._load_lock:
+            stamp = self._stamp()
+            if self._client is None or (self._client_stamp != stamp and not self.settings.chroma_host):
+                self._client, self._client_stamp = None, stamp
+                self._client = open_client(self.settings)
+            current = self._catalog if self._catalog is not None and self._catalog_stamp == stamp else None
+            return self._client, current
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
         """Save an uploaded article under seeds/ with a safe name, then index it."""
@@ -186,10 +211,8 @@ class Engine:
             raise IndexUnavailable(str(exc)) from exc
         timings: dict[str, float] = {}
         query = f"{context} {question}" if context else question
-        chunks, sentences = self._collections()
-        retriever = HybridRetriever(table, self.embed_model, chunks, sentences)
         t = time.perf_counter()
-        candidates = retriever.retrieve(QueryBundle(query))
+        candidates = self._retrieve(table, query)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         selector = SentenceSelector(table, self._models.sentence, self.embed_model)
@@ -207,6 +230,18 @@ class Engine:
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
+
+    def _retrieve(self, table: SentenceTable, query: str):
+        """Candidates for the query; an embedded store that fails is read again once before giving up
+        (another process may have changed it after the catalog this table came from)."""
+        for attempt in (1, 2):
+            chunks, sentences = self._collections(fresh=attempt == 2)
+            try:
+                return HybridRetriever(table, self.embed_model, chunks, sentences).retrieve(QueryBundle(query))
+            except IndexUnavailable:
+                if attempt == 2 or self.settings.chroma_host:
+                    raise
+                log.warning("the index changed while answering: reading it again")
 
     def _decide(self, question: str, ranked, table: SentenceTable, refusal) -> Answer:
         if not ranked:
@@ -253,6 +288,16 @@ class Engine:
             "embed_model": self.embed_model.model_name,
             "answer_mode": self.settings.answer_mode,
         }
+
+    def check_answering(self) -> None:
+        """Raise when answering is broken (for /readyz): a real question (the first indexed sentence)
+        retrieved and ranked as `ask` would, without being logged as asked."""
+        table = self._current_table()
+        if not len(table):
+            return
+        question = table.sentences[0].text[:200]
+        candidates = self._retrieve(table, question)
+        SentenceSelector(table, self._models.sentence, self.embed_model).postprocess_nodes(candidates, query_str=question)
 
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         entry = self._current_table().catalog.entries.get(source)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from footnote.settings import Settings
@@ -42,12 +45,54 @@ def cannot_write(exc: BaseException, folder: Path | None = None) -> bool:
         return False
 
 
+COPY_PREFIX = "footnote-readonly-index-"
+
+
+def _remove_orphan_copies() -> None:
+    """Delete read-only copies left by processes that died without cleaning up (kill -9, OOM)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        pid = folder.name[len(COPY_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
 def _read_only_copy(path: Path) -> chromadb.ClientAPI:
-    """Open a private temporary copy of a store we may not write, so the old index keeps answering."""
-    copy = Path(tempfile.mkdtemp(prefix="footnote-readonly-index-"))
-    shutil.copytree(path, copy, dirs_exist_ok=True)
+    """Open a private temporary copy of a store we may not write, so the old index keeps answering.
+
+    The copy goes when its client does (or at exit); copies of dead processes go at the next copy."""
+    _remove_orphan_copies()
+    copy = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{os.getpid()}-"))
+    try:
+        shutil.copytree(path, copy, dirs_exist_ok=True)
+        client = _fresh_client(copy)
+    except BaseException:
+        shutil.rmtree(copy, ignore_errors=True)
+        raise
+    weakref.finalize(client, shutil.rmtree, copy, ignore_errors=True)
     log.warning("%s cannot be written (read-only or full): answering from a copy; fix it to update the index", path)
-    return chromadb.PersistentClient(path=str(copy), settings=ChromaSettings(anonymized_telemetry=False))
+    return client
+
+
+def _fresh_client(path: Path) -> chromadb.ClientAPI:
+    """A client with its own Chroma system, reading the store as it is on disk now.
+
+    Chroma shares one system per folder in a process, and that system keeps each collection's vector
+    index in memory, seeing only its own process's writes: after another process adds or removes
+    vectors, its searches return ids the store no longer has ("Error finding id") or miss new ones.
+    Dropping the cached system makes the next client load the store again. Clients still holding the
+    old system keep using it until they are released (it is freed with them, not stopped under them)."""
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -55,7 +100,10 @@ def chroma_path(settings: Settings) -> Path:
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent files under INDEX_DIR/chroma."""
+    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent files under INDEX_DIR/chroma.
+
+    Each call reads an embedded store afresh (see _fresh_client): call it again after another process
+    changed the index."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
@@ -66,7 +114,7 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         path = chroma_path(settings)
         path.mkdir(parents=True, exist_ok=True)
         try:
-            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            return _fresh_client(path)
         except Exception as exc:
             if cannot_write(exc, path) and path.exists():
                 return _read_only_copy(path)

@@ -290,13 +290,18 @@ class Engine:
         }
 
     def check_answering(self) -> None:
-        """Raise when answering is broken (for /readyz): a real question (the first indexed sentence)
-        retrieved and ranked as `ask` would, without being logged as asked."""
+        """Raise when answering is broken (for /readyz): a real question, an indexed sentence's own
+        text, retrieved and ranked as `ask` would (not logged as asked). The vector search must find
+        that sentence: a store that errs, lost its vectors or went out of step with the catalog fails."""
         table = self._current_table()
         if not len(table):
             return
-        question = table.sentences[0].text[:200]
+        row = len(table) // 2
+        question = table.sentences[row].text[:300]
         candidates = self._retrieve(table, question)
+        if not any(c.node.metadata["row"] == row and c.node.metadata["dense"] > 0 for c in candidates):
+            raise IndexUnavailable("the vector search does not find an indexed sentence by its own text: "
+                                   "run `python bot.py index --rebuild`")
         SentenceSelector(table, self._models.sentence, self.embed_model).postprocess_nodes(candidates, query_str=question)
 
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:

@@ -24,7 +24,7 @@ from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_
 from footnote.memory import limit_heaps, release_free_memory
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
-from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
+from footnote.store import IndexUnavailable, IndexWriteError, get_collections, move_aside, open_client
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
@@ -161,15 +161,30 @@ class Engine:
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
 
-    def _store_for_index_run(self):
+    def _store_for_index_run(self, rebuild: bool):
         """(client, catalog) for an index run, called under the index lock so nobody writes in between:
         a client that has seen every committed write (a stale one would write over them), and the
-        catalog as last read when it is still the file on disk (else None: the run reads it)."""
+        catalog as last read when it is still the file on disk (else None: the run reads it).
+
+        A rebuild of an embedded store that cannot be opened moves it aside and starts a new one."""
         with self._load_lock:
             stamp = self._stamp()
             if self._client is None or (self._client_stamp != stamp and not self.settings.chroma_host):
                 self._client, self._client_stamp = None, stamp
-                self._client = open_client(self.settings)
+                try:
+                    self._client = open_client(self.settings)
+                    if rebuild and not self.settings.chroma_host:
+                        get_collections(self._client, self.embed_model.model_name)  # opens, but reads?
+                except Exception as exc:
+                    if not rebuild or self.settings.chroma_host or isinstance(exc, IndexWriteError):
+                        raise
+                    self._client = None
+                    kept = move_aside(self.settings)
+                    log.warning("the index could not be opened (%s): moved it to %s and building a new one",
+                                exc.__class__.__name__, kept)
+                    self._catalog = self._table = None
+                    self._client_stamp = stamp = self._stamp()
+                    self._client = open_client(self.settings)
             current = self._catalog if self._catalog is not None and self._catalog_stamp == stamp else None
             return self._client, current
 

@@ -5,6 +5,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import weakref
 from pathlib import Path
 
@@ -128,6 +129,23 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
                                   "INDEX_DIR writable") from exc
         raise IndexUnavailable(f"cannot open the index at {chroma_path(settings)} ({exc}): "
                                "run `python bot.py index --rebuild`") from exc
+
+
+def move_aside(settings: Settings) -> Path:
+    """Move a broken embedded store (and the catalog and docstore that describe it) to
+    INDEX_DIR/broken-<time>/, kept for inspection, so that a rebuild starts from nothing. Call it
+    holding the index lock."""
+    target = settings.index_dir / f"broken-{time.strftime('%Y%m%d-%H%M%S')}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = settings.index_dir / f"broken-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+    target.mkdir(parents=True)
+    for name in ("chroma", "catalog.json", "docstore.json"):
+        if (settings.index_dir / name).exists():
+            os.replace(settings.index_dir / name, target / name)
+    SharedSystemClient._identifier_to_system.pop(str(chroma_path(settings)), None)
+    return target
 
 
 def collection_name(base: str, model_name: str) -> str:

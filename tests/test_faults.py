@@ -258,3 +258,26 @@ def test_disk_full_while_indexing_clear_error_old_index_intact(tmp_path):
     if (tmp_path / "full-ask.rc").read_text().strip() != "0":
         pytest.xfail("engine: with the disk full, embedded Chroma cannot open index/, so `ask` cannot answer: "
                      + (tmp_path / "full-ask.err").read_text().strip()[-300:])
+
+
+def test_corrupt_store_named_command_repairs_it_and_keeps_the_broken_one(tmp_path):
+    facts = _built_index(tmp_path)
+    store = tmp_path / "index" / "chroma" / "chroma.sqlite3"
+    with open(store, "r+b") as fh:  # the first 4 KB (SQLite's header page) overwritten
+        fh.write(random.Random(3).randbytes(4096))
+    broken = store.read_bytes()
+    question, year = facts["a0001.txt"]
+    for args in (("ask", question), ("status",)):
+        failed = run_cli(tmp_path, *args, timeout=120)
+        assert "python bot.py index --rebuild" in failed.stdout + failed.stderr, failed
+        assert "Traceback" not in failed.stderr, failed.stderr
+
+    rebuilt = run_cli(tmp_path, "index", "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"{len(facts)} added" in rebuilt.stdout, rebuilt.stdout
+    kept, = (tmp_path / "index").glob("broken-*")
+    assert (kept / "chroma" / "chroma.sqlite3").read_bytes() == broken, "the broken store is kept as it was"
+    assert kept.name in rebuilt.stderr  # the admin is told where it went
+    assert_index_complete(tmp_path / "index", facts)
+    answer = json.loads(run_cli(tmp_path, "ask", "--json", question).stdout)
+    assert answer["found"] and year in answer["answer"], answer

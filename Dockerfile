@@ -3,7 +3,7 @@
 #   docker build -t footnote .
 #   docker run --env-file .env -v "$PWD/seeds:/data/seeds" -v footnote-index:/data/index footnote
 # The health endpoint has no authentication and listens on the container's loopback (HEALTH_HOST); to
-# probe it from the host: -e HEALTH_HOST=0.0.0.0 -p 127.0.0.1:8080:8080 (never a bare -p 8080:8080).
+# probe it from the host: -e HEALTH_HOST=0.0.0.0 -p 127.0.0.1:8080:8080, never on every interface.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---- build: every dependency as a wheel (compilers only live here) ---------------------------

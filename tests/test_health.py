@@ -193,6 +193,6 @@ def test_shown_docker_lines_publish_health_on_loopback_only():
     root = Path(__file__).resolve().parents[1]
     for name in ("README.md", "Dockerfile", "compose.yaml"):
         text = (root / name).read_text(encoding="utf-8")
-        published = re.findall(r"-p\s+(\S+)|^\s*#?\s*-\s*\"?([\d.:]*8080[\d.:]*)", text, flags=re.M)
+        published = re.findall(r"(?:-p|--publish)[\s=]+([\d.:]+)|^\s*#?\s*-\s*\"?([\d.:]*8080[\d.:]*)", text, flags=re.M)
         for port in filter(None, (a or b for a, b in published)):
             assert port.startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"

@@ -24,7 +24,7 @@ from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_
 from footnote.memory import limit_heaps, release_free_memory
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
-from footnote.store import IndexUnavailable, IndexWriteError, get_collections, move_aside, open_client
+from footnote.store import IndexUnavailable, IndexWriteError, StoreView, get_collections
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
@@ -44,8 +44,7 @@ class Engine:
         self._index_lock = threading.Lock()
         self._load_lock = threading.RLock()  # the table load asks for the model under the same lock
         self._embed_model = embed_model
-        self._client = None
-        self._client_stamp = None  # the catalog stamp the client's view of the store is at least as new as
+        self._store = StoreView(settings)
         self._table: SentenceTable | None = None
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
@@ -62,18 +61,8 @@ class Engine:
         return self._embed_model
 
     def _collections(self, fresh: bool = False):
-        """(chunks, sentences) from a client that has seen the index as of the catalog last read.
-
-        An embedded store is read again when the catalog changed since the client was opened (another
-        process indexed: see store._fresh_client) or when `fresh` asks for it; a Chroma server is one
-        shared store, always current."""
-        with self._load_lock:
-            stamp = self._catalog_stamp
-            stale = fresh or (self._client_stamp != stamp and not self.settings.chroma_host)
-            if self._client is None or stale:
-                self._client = open_client(self.settings)
-                self._client_stamp = stamp  # read before the open: vectors are committed before the catalog
-            client = self._client
+        """(chunks, sentences) from a client that has seen the index as of the catalog last read."""
+        client = self._store.client(self._catalog_stamp, fresh)
         try:
             return get_collections(client, self.embed_model.model_name)
         except Exception as exc:
@@ -156,37 +145,19 @@ class Engine:
             with self._load_lock:
                 self._catalog, self._catalog_stamp = indexer.catalog, self._stamp()
                 self._table = SentenceTable(indexer.catalog, previous=self._table)
-                if self._client is indexer.client:  # it wrote what the catalog says
-                    self._client_stamp = self._catalog_stamp
+                self._store.wrote(indexer.client, self._catalog_stamp)
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
 
     def _store_for_index_run(self, rebuild: bool):
         """(client, catalog) for an index run, called under the index lock so nobody writes in between:
         a client that has seen every committed write (a stale one would write over them), and the
-        catalog as last read when it is still the file on disk (else None: the run reads it).
-
-        A rebuild of an embedded store that cannot be opened moves it aside and starts a new one."""
+        catalog as last read when it is still the file on disk (else None: the run reads it)."""
         with self._load_lock:
-            stamp = self._stamp()
-            if self._client is None or (self._client_stamp != stamp and not self.settings.chroma_host):
-                self._client, self._client_stamp = None, stamp
-                try:
-                    self._client = open_client(self.settings)
-                    if rebuild and not self.settings.chroma_host:
-                        get_collections(self._client, self.embed_model.model_name)  # opens, but reads?
-                except Exception as exc:
-                    if not rebuild or self.settings.chroma_host or isinstance(exc, IndexWriteError):
-                        raise
-                    self._client = None
-                    kept = move_aside(self.settings)
-                    log.warning("the index could not be opened (%s): moved it to %s and building a new one",
-                                exc.__class__.__name__, kept)
-                    self._catalog = self._table = None
-                    self._client_stamp = stamp = self._stamp()
-                    self._client = open_client(self.settings)
+            client = self._store.for_index_run(self._stamp(), self.embed_model.model_name, rebuild)
+            stamp = self._stamp()  # None when a broken store was moved aside with its catalog
             current = self._catalog if self._catalog is not None and self._catalog_stamp == stamp else None
-            return self._client, current
+            return client, current
 
     def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
         """Save an uploaded article under seeds/ with a safe name, then index it."""
@@ -326,6 +297,6 @@ class Engine:
         return [(s.n, s.text) for s in entry.sentences if n - before <= s.n <= n + after]
 
     def close(self) -> None:
-        self._client = None
+        self._store.close()
         self._table = None
         self._catalog = None

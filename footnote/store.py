@@ -5,6 +5,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -146,6 +147,57 @@ def move_aside(settings: Settings) -> Path:
             os.replace(settings.index_dir / name, target / name)
     SharedSystemClient._identifier_to_system.pop(str(chroma_path(settings)), None)
     return target
+
+
+class StoreView:
+    """The Chroma client a long-lived process reads from, opened again when the index changed under it.
+
+    `stamp` is the catalog file's stamp: an index run commits vectors before it replaces the catalog,
+    so a client opened after the catalog was read has seen at least what that catalog describes. An
+    embedded store is opened again when the stamp moved on (another process indexed, see _fresh_client);
+    a Chroma server is one shared store, always current."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: chromadb.ClientAPI | None = None
+        self._seen = None  # the stamp the client has seen at least
+        self._lock = threading.Lock()
+
+    def client(self, stamp, fresh: bool = False) -> chromadb.ClientAPI:
+        """A client current as of `stamp`; `fresh` opens the store again whatever the stamp says."""
+        with self._lock:
+            stale = fresh or (self._seen != stamp and not self.settings.chroma_host)
+            if self._client is None or stale:
+                self._client = None
+                self._client = open_client(self.settings)
+                self._seen = stamp
+            return self._client
+
+    def for_index_run(self, stamp, model_name: str, rebuild: bool) -> chromadb.ClientAPI:
+        """The client an index run writes with (call it holding the index lock). A rebuild of an embedded
+        store that cannot be opened or read moves it aside (see move_aside) and starts a new one."""
+        try:
+            client = self.client(stamp)
+            if rebuild and not self.settings.chroma_host:
+                get_collections(client, model_name)  # a store can open and still fail to read
+            return client
+        except Exception as exc:
+            if not rebuild or self.settings.chroma_host or isinstance(exc, IndexWriteError):
+                raise
+            kept = move_aside(self.settings)
+            log.warning("the index could not be opened (%s): moved it to %s and building a new one",
+                        exc.__class__.__name__, kept)
+            return self.client(None, fresh=True)
+
+    def wrote(self, client: chromadb.ClientAPI, stamp) -> None:
+        """`client` wrote the index that `stamp` describes: it is current as of it."""
+        with self._lock:
+            if client is self._client:
+                self._seen = stamp
+
+    def close(self) -> None:
+        with self._lock:
+            self._client = None
 
 
 def collection_name(base: str, model_name: str) -> str:

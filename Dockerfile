@@ -2,6 +2,8 @@
 # Footnote: build wheels in one stage, run from a compiler-free slim image as a non-root user.
 #   docker build -t footnote .
 #   docker run --env-file .env -v "$PWD/seeds:/data/seeds" -v footnote-index:/data/index footnote
+# The health endpoint has no authentication and listens on the container's loopback (HEALTH_HOST); to
+# probe it from the host: -e HEALTH_HOST=0.0.0.0 -p 127.0.0.1:8080:8080, never on every interface.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---- build: every dependency as a wheel (compilers only live here) ---------------------------

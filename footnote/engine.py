@@ -21,9 +21,9 @@ from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
 from footnote.memory import limit_heaps, release_free_memory
 from footnote.questions import clean_question
-from footnote.retrieval import HybridRetriever, SentenceTable
+from footnote.retrieval import HybridRetriever, SentenceTable, rescore_dense
 from footnote.settings import Settings
-from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
+from footnote.store import IndexUnavailable, IndexWriteError, StoreView, get_collections
 from footnote.uploads import Saved, save_upload
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Engine:
         self._index_lock = threading.Lock()
         self._load_lock = threading.RLock()  # the table load asks for the model under the same lock
         self._embed_model = embed_model
-        self._client = None
+        self._store = StoreView(settings)
         self._table: SentenceTable | None = None
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
@@ -71,11 +71,11 @@ class Engine:
                     self._embed_model = build_embedding(self.settings)
         return self._embed_model
 
-    def _collections(self):
-        if self._client is None:
-            self._client = open_client(self.settings)
+    def _collections(self, fresh: bool = False):
+        """(chunks, sentences) from a client that has seen the index as of the catalog last read."""
+        client = self._store.client(self._catalog_stamp, fresh)
         try:
-            return get_collections(self._client, self.embed_model.model_name)
+            return get_collections(client, self.embed_model.model_name)
         except Exception as exc:
             where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" \
                 if self.settings.chroma_host else f"the index in {self.settings.index_dir}"
@@ -85,9 +85,13 @@ class Engine:
     def _catalog_path(self) -> Path:
         return self.settings.index_dir / "catalog.json"
 
-    def _stamp(self) -> int | None:
-        path = self._catalog_path()
-        return path.stat().st_mtime_ns if path.exists() else None
+    def _stamp(self) -> tuple[int, int, int] | None:
+        """Identifies the catalog file: every commit replaces it (a new inode, mtime and size)."""
+        try:
+            st = self._catalog_path().stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
 
     def _current_catalog(self) -> Catalog:
         """The catalog, read again only when its file changed (another process or /reindex wrote it).
@@ -145,19 +149,26 @@ class Engine:
     # -- indexing ------------------------------------------------------------------------------
     def index(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True) -> IndexReport:
         with self._index_lock:
-            if self._client is None:
-                self._client = open_client(self.settings)
-            indexer = Indexer(self.settings, self.embed_model, self._client)
-            with self._load_lock:
-                current = self._catalog if self._catalog is not None and self._catalog_stamp == self._stamp() else None
-            report = indexer.run(rebuild, progress, show_bar, known=current)
+            indexer = Indexer(self.settings, self.embed_model, self._store_for_index_run)
+            report = indexer.run(rebuild, progress, show_bar)
             # Take the catalog just written (not re-read) and build the table now, reusing unchanged
             # articles' tokens, so the next question pays nothing.
             with self._load_lock:
                 self._catalog, self._catalog_stamp = indexer.catalog, self._stamp()
                 self._table = SentenceTable(indexer.catalog, previous=self._table)
+                self._store.wrote(indexer.client, self._catalog_stamp)
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
+
+    def _store_for_index_run(self, rebuild: bool):
+        """(client, catalog) for an index run, called under the index lock so nobody writes in between:
+        a client that has seen every committed write (a stale one would write over them), and the
+        catalog as last read when it is still the file on disk (else None: the run reads it)."""
+        with self._load_lock:
+            client = self._store.for_index_run(self._stamp(), self.embed_model.model_name, rebuild)
+            stamp = self._stamp()  # None when a broken store was moved aside with its catalog
+            current = self._catalog if self._catalog is not None and self._catalog_stamp == stamp else None
+            return client, current
 
     def add_article(self, filename: str, data: bytes, replace: bool = False) -> tuple[Saved, IndexReport]:
         """Save an uploaded article under seeds/ (footnote.uploads: safe name, no silent overwrite,
@@ -217,16 +228,26 @@ class Engine:
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
 
+    def _retrieve(self, table: SentenceTable, query: str):
+        """Candidates for the query; an embedded store that fails is read again once before giving up
+        (another process may have changed it after the catalog this table came from)."""
+        for attempt in (1, 2):
+            chunks, sentences = self._collections(fresh=attempt == 2)
+            try:
+                return HybridRetriever(table, self.embed_model, chunks, sentences).retrieve(QueryBundle(query))
+            except IndexUnavailable:
+                if attempt == 2 or self.settings.chroma_host:
+                    raise
+                log.warning("the index changed while answering: reading it again")
+
     def candidates(self, question: str, context: str | None = None, table: SentenceTable | None = None):
         """The retrieved candidate sentences of a question (before ranking), as NodeWithScore: what
         the ranker scores, here for `ask` and for scripts/fit_ranker.py."""
         table = table or self._current_table()
-        chunks, sentences = self._collections()
-        retriever = HybridRetriever(table, self.embed_model, chunks, sentences)
-        nodes = retriever.retrieve(QueryBundle(retrieval_query(question, context)))
+        nodes = self._retrieve(table, retrieval_query(question, context))
         if context:
             # The thread found the topic; the follow-up's own words say which sentence of it is asked for.
-            retriever.rescore_dense(nodes, question)
+            rescore_dense(self.embed_model, nodes, question)
         return nodes
 
     @property
@@ -287,6 +308,21 @@ class Engine:
             **(self.llm.status() if self.llm is not None else {}),
         }
 
+    def check_answering(self) -> None:
+        """Raise when answering is broken (for /readyz): a real question, an indexed sentence's own
+        text, retrieved and ranked as `ask` would (not logged as asked). The vector search must find
+        that sentence: a store that errs, lost its vectors or went out of step with the catalog fails."""
+        table = self._current_table()
+        if not len(table):
+            return
+        row = len(table) // 2
+        question = table.sentences[row].text[:300]
+        candidates = self._retrieve(table, question)
+        if not any(c.node.metadata["row"] == row and c.node.metadata["dense"] > 0 for c in candidates):
+            raise IndexUnavailable("the vector search does not find an indexed sentence by its own text: "
+                                   "run `python bot.py index --rebuild`")
+        SentenceSelector(table, self._models.sentence, self.embed_model).postprocess_nodes(candidates, query_str=question)
+
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         entry = self._current_table().catalog.entries.get(source)
         if entry is None:
@@ -296,6 +332,6 @@ class Engine:
     def close(self) -> None:
         if self.llm is not None:
             self.llm.close()
-        self._client = None
+        self._store.close()
         self._table = None
         self._catalog = None

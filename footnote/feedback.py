@@ -6,6 +6,7 @@ read answers back from here, so they keep working after a restart. `summary()` i
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from footnote.answering.answer import Answer
 from footnote.settings import Settings
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -41,59 +44,116 @@ CREATE TABLE IF NOT EXISTS votes (
 
 
 class FeedbackLog:
-    """Thread-safe: the bot calls it through asyncio.to_thread, so calls may come from any worker."""
+    """Thread-safe: the bot calls it through asyncio.to_thread, so calls may come from any worker.
+
+    Best effort: a log that cannot be written (read-only INDEX_DIR, full disk) never costs an answer.
+    Writes then return None (or False) after one warning line; reads answer from a read-only view when
+    the file exists, else as if it were empty. It tries again on each call, so it recovers by itself."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self.path = path
         self._lock = threading.Lock()
-
-    def record_answer(self, answer: Answer, user_id: int, channel_id: int | None) -> int:
-        citations = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
+        self._db: sqlite3.Connection | None = None
+        self._writable = False
+        self._failing = False  # warned already: one line per outage, not one per question
         with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO answers (asked_at, user_id, channel_id, question, answer, found, citations, closest)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), user_id, channel_id, answer.question, answer.answer, int(answer.found),
-                 citations, answer.closest))
-            return int(cur.lastrowid)
+            self._connect()
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is not None and self._writable:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=5)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+            except BaseException:
+                db.close()
+                raise
+        except (sqlite3.Error, OSError) as exc:
+            self._failed("open", exc)
+            if self._db is None and self.path.is_file():  # answer old Sources buttons from what is there
+                try:
+                    self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
+                                               check_same_thread=False)
+                except sqlite3.Error:
+                    self._db = None
+            return self._db
+        if self._db is not None:
+            self._db.close()
+        self._db, self._writable = db, True
+        return db
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        if not self._failing:
+            log.warning("feedback log: cannot %s %s (%s); answers go on without it: make it writable or "
+                        "free disk space", what, self.path, exc)
+        self._failing = True
+
+    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor | None:
+        with self._lock:
+            db = self._connect()
+            if db is None or not self._writable:
+                return None
+            try:
+                cur = db.execute(sql, params)
+            except (sqlite3.Error, OSError) as exc:
+                self._failed("write", exc)
+                return None
+            self._failing = False
+            return cur
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            db = self._connect()
+            if db is None:
+                return []
+            try:
+                return db.execute(sql, params).fetchall()
+            except (sqlite3.Error, OSError) as exc:
+                self._failed("read", exc)
+                return []
+
+    def record_answer(self, answer: Answer, user_id: int, channel_id: int | None) -> int | None:
+        """The answer's row id, or None when it could not be stored."""
+        citations = json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False)
+        cur = self._write(
+            "INSERT INTO answers (asked_at, user_id, channel_id, question, answer, found, citations, closest)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time(), user_id, channel_id, answer.question, answer.answer, int(answer.found),
+             citations, answer.closest))
+        return None if cur is None else int(cur.lastrowid)
 
     def set_message(self, answer_id: int, message_id: int) -> None:
-        with self._lock:
-            self._db.execute("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
+        self._write("UPDATE answers SET message_id = ? WHERE id = ?", (message_id, answer_id))
 
     def record_vote(self, answer_id: int, user_id: int, vote: int) -> bool:
-        """Store (or change) a user's vote; False when the answer is unknown."""
-        with self._lock:
-            if self._db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
-                return False
-            self._db.execute("INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
-                             "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
-                             "voted_at = excluded.voted_at", (answer_id, user_id, vote, time.time()))
-            return True
+        """Store (or change) a user's vote; False when the answer is unknown or the vote not stored."""
+        if not self._read("SELECT 1 FROM answers WHERE id = ?", (answer_id,)):
+            return False
+        return self._write("INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
+                           "voted_at = excluded.voted_at", (answer_id, user_id, vote, time.time())) is not None
 
     def citations(self, answer_id: int) -> list[dict] | None:
-        with self._lock:
-            row = self._db.execute("SELECT citations FROM answers WHERE id = ?", (answer_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        rows = self._read("SELECT citations FROM answers WHERE id = ?", (answer_id,))
+        return json.loads(rows[0][0]) if rows else None
 
     def last_question(self, thread_id: int) -> str | None:
         """The latest question asked in a thread, or the one whose answer the thread was opened from."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT question FROM answers WHERE channel_id = ? OR message_id = ? ORDER BY id DESC LIMIT 1",
-                (thread_id, thread_id)).fetchone()
-        return row[0] if row else None
+        rows = self._read("SELECT question FROM answers WHERE channel_id = ? OR message_id = ? ORDER BY id DESC LIMIT 1",
+                          (thread_id, thread_id))
+        return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        return self._read(sql, params)
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+            self._db = None
 
 
 def summary(settings: Settings, recent: int = 10) -> str:
@@ -101,22 +161,25 @@ def summary(settings: Settings, recent: int = 10) -> str:
     path = settings.feedback_path
     if not path.exists():
         return f"No feedback yet ({path} does not exist): the bot writes it as people ask questions."
-    log = FeedbackLog(path)
+    store = FeedbackLog(path)
     try:
-        answered, refused = log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")[0]
-        up, down = log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
+        counts = store.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")
+        if not counts:
+            return f"Cannot read the feedback log {path}: check that it is readable (the warning above says why)."
+        answered, refused = counts[0]
+        up, down = store.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
         lines = [f"Feedback log: {path}",
                  f"{answered + refused} questions: {answered} answered, {refused} refused (coverage gaps)",
                  f"Votes: {up} 👍, {down} 👎"]
-        downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
+        downvoted = store.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
                              "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
         if downvoted:
             lines.append("Latest 👎 answers:")
             lines += [f"  - {q!r} -> {a.splitlines()[0][:100] if a else '(empty)'}" for q, a in downvoted]
-        gaps = log.rows("SELECT question, closest FROM answers WHERE found = 0 ORDER BY id DESC LIMIT ?", (recent,))
+        gaps = store.rows("SELECT question, closest FROM answers WHERE found = 0 ORDER BY id DESC LIMIT ?", (recent,))
         if gaps:
             lines.append("Latest refused questions (articles to add?):")
             lines += [f"  - {q!r} (closest: {c or 'none'})" for q, c in gaps]
         return "\n".join(lines)
     finally:
-        log.close()
+        store.close()

@@ -17,6 +17,7 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS gaps (
 class GapLog:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._failing = False  # warned already: one line per outage, not one per question
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,7 +32,11 @@ class GapLog:
                 conn.execute("INSERT INTO gaps (asked_at, question, best_score, closest) VALUES (?, ?, ?, ?)",
                              (time.time(), question, best_score, closest))
         except (sqlite3.Error, OSError) as exc:
-            log.warning("coverage gap not recorded (%s): check that %s is writable", exc, self.path)
+            if not self._failing:
+                log.warning("coverage gaps not recorded (%s): check that %s is writable and has space", exc, self.path)
+            self._failing = True
+            return
+        self._failing = False
 
     def recent(self, limit: int = 50) -> list[dict]:
         if not self.path.exists():

@@ -1,4 +1,4 @@
-"""aiohttp /healthz (process alive, index readable) and /readyz (gateway up, index loaded), JSON bodies.
+"""aiohttp /healthz (process alive, index readable) and /readyz (gateway up, questions answerable), JSON.
 
 Used by the container's HEALTHCHECK and by orchestrators. It never imports discord: the bot hands in
 `is_ready`, a plain callable, so this module works (and is tested) without a gateway."""
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import threading
 import time
@@ -22,14 +23,15 @@ STATUS_TIMEOUT_S = 5.0
 
 
 class _StatusCheck:
-    """engine.status() in a daemon thread, at most one at a time, bounded in time.
+    """`check()` (the engine's status, or more) in a daemon thread, at most one at a time, bounded in time.
 
     Not asyncio.to_thread: a status call stuck in a dead store would then block the default executor
     and with it the loop's shutdown (SIGTERM must still exit). A stuck call keeps its one thread;
     later probes answer 503 at once instead of piling up more."""
 
-    def __init__(self, engine) -> None:
-        self.engine = engine
+    def __init__(self, check: Callable[[], dict], settings: Settings) -> None:
+        self.check = check
+        self.settings = settings
         self.busy = threading.Event()
 
     async def __call__(self) -> tuple[dict | None, str | None]:
@@ -44,9 +46,10 @@ class _StatusCheck:
 
         def work() -> None:
             try:
-                result = (dict(self.engine.status()), None)
+                result = (dict(self.check()), None)
             except Exception as exc:  # IndexUnavailable, IndexCorrupt, OSError: all mean "not healthy"
-                result = (None, f"{exc.__class__.__name__}: {exc}")
+                log.warning("health check failed: %s: %s", exc.__class__.__name__, exc)
+                result = (None, f"{exc.__class__.__name__}: {without_paths(str(exc), self.settings)}")
             finally:
                 self.busy.clear()
             try:
@@ -62,9 +65,33 @@ class _StatusCheck:
             return None, f"index status took longer than {STATUS_TIMEOUT_S:.0f} s"
 
 
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/-])/(?:[^\s/:;,'\"()`]+/?)+")
+
+
+def without_paths(text: str, settings: Settings) -> str:
+    """An error for an unauthenticated endpoint: folders named by their setting, other paths hidden."""
+    folders = {"INDEX_DIR": settings.index_dir, "SEEDS_DIR": settings.seeds_dir, "MODEL_CACHE": settings.model_cache}
+    if settings.feedback_db:
+        folders["FEEDBACK_DB"] = settings.feedback_db
+    for name, folder in sorted(folders.items(), key=lambda kv: -len(str(kv[1]))):
+        # A relative folder ("index") is a common word too: only replaced where it reads as a path.
+        for form, as_name in ((str(folder.resolve()), name), (f"{folder}/", f"{name}/"), (str(folder), name)):
+            if form not in ("", ".", "./") and (form.startswith("/") or form.endswith("/")):
+                text = text.replace(form, as_name)
+    return _ABSOLUTE_PATH.sub("<path>", text)
+
+
+def _ready_status(engine) -> dict:
+    """The index status, and a real question answered: ready means questions work right now."""
+    status = engine.status()
+    engine.check_answering()
+    return status
+
+
 def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
     started = time.time()
-    _index_status = _StatusCheck(engine)
+    _index_status = _StatusCheck(engine.status, engine.settings)
+    _answer_check = _StatusCheck(lambda: _ready_status(engine), engine.settings)
 
     async def healthz(_request: web.Request) -> web.Response:
         status, error = await _index_status()
@@ -74,11 +101,11 @@ def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
         return web.json_response(body, status=200 if error is None else 503)
 
     async def readyz(_request: web.Request) -> web.Response:
-        status, error = await _index_status()
+        status, error = await _answer_check()
         try:
             gateway = bool(is_ready())
         except Exception as exc:  # a broken probe is "not ready", never a 500
-            gateway, error = False, error or f"is_ready failed: {exc}"
+            gateway, error = False, error or f"is_ready failed: {without_paths(str(exc), engine.settings)}"
         loaded = status is not None and bool(status.get("indexed_at"))
         body = {"ready": gateway and loaded, "gateway": gateway, "index_loaded": loaded, "index": status}
         if error:
@@ -94,13 +121,15 @@ def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
 
 
 async def start_health_server(settings: Settings, engine, is_ready: Callable[[], bool],
-                              host: str = "0.0.0.0") -> web.AppRunner | None:
-    """Serve /healthz and /readyz on settings.health_port; None when the port is 0 (off).
+                              host: str | None = None) -> web.AppRunner | None:
+    """Serve /healthz and /readyz on HEALTH_HOST:HEALTH_PORT; None when the port is 0 (off).
 
-    The caller owns the runner: `await runner.cleanup()` on shutdown. Binds all interfaces by default
-    because in a container the probe may come from outside its network namespace."""
+    The caller owns the runner: `await runner.cleanup()` on shutdown. The endpoint has no
+    authentication, so it listens on loopback unless HEALTH_HOST says otherwise (the container's
+    HEALTHCHECK runs inside it and needs no more)."""
     if not settings.health_port:
         return None
+    host = host or settings.health_host
     runner = web.AppRunner(build_app(engine, is_ready), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, settings.health_port)

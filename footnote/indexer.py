@@ -113,6 +113,8 @@ class Indexer:
     """Brings the index in step with seeds/."""
 
     def __init__(self, settings: Settings, embed_model, client) -> None:
+        """`client`: a Chroma client, or a callable(rebuild) run under the index lock returning (client,
+        the caller's current catalog or None), so that what it reads cannot change before the run writes."""
         self.settings = settings
         self.embed_model = embed_model
         self.client = client
@@ -164,6 +166,8 @@ class Indexer:
         started = time.perf_counter()
         try:
             with index_lock(self.settings.index_dir):
+                if callable(self.client):
+                    self.client, known = self.client(rebuild)
                 report = self._run(rebuild, progress, show_bar, known)
         except (IndexBusy, IndexWriteError):
             raise

@@ -125,15 +125,19 @@ class HybridRetriever(BaseRetriever):
         fused: dict[int, float] = {}
         dense_cos: dict[int, float] = {}
         vectors: dict[int, np.ndarray] = {}  # kept on the nodes: the selector compares them with a second query
-        for rank, (sid, dist, vec) in enumerate(zip(dense["ids"][0], dense["distances"][0], dense["embeddings"][0])):
+        # Another process may change the store between the catalog read and these searches: an id the
+        # catalog lacks, or a row the store no longer holds, is skipped, never a failed question.
+        for rank, (sid, dist, vec) in enumerate(zip(dense["ids"][0], dense["distances"][0], _rows(dense, "embeddings"))):
             i = self.table.row_of(sid)
-            if i is None:  # written by a run that was killed before its catalog commit: not ours yet
+            if i is None or vec is None:  # a run killed before its catalog commit, or removed since
                 continue
             dense_cos[i] = 1.0 - float(dist)
             vectors[i] = np.asarray(vec, dtype=np.float32)
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank)
         chunk_cos: dict[int, float] = {}
-        for rank, (meta, dist) in enumerate(zip(chunk_hits["metadatas"][0], chunk_hits["distances"][0])):
+        for rank, (meta, dist) in enumerate(zip(_rows(chunk_hits, "metadatas"), chunk_hits["distances"][0])):
+            if not meta or "first_sentence" not in meta:
+                continue
             first, last = int(meta["first_sentence"]), int(meta["last_sentence"])
             for n in range(first, last + 1):
                 i = self.table.row_of(f"{meta['source']}#s{n}")
@@ -149,9 +153,15 @@ class HybridRetriever(BaseRetriever):
         chosen = sorted(fused, key=fused.get, reverse=True)[: self.top_n]
         missing = [self.table.row_id(i) for i in chosen if i not in dense_cos]
         if missing:
-            got = self.sentences.get(ids=missing, include=["embeddings"])
-            for sid, vec in zip(got["ids"], got["embeddings"]):
+            try:
+                got = self.sentences.get(ids=missing, include=["embeddings"])
+            except Exception as exc:  # the store changed under us: these candidates go without vectors
+                log.warning("sentence vectors unavailable (%s): ranking without them", exc.__class__.__name__)
+                got = {"ids": [], "embeddings": []}
+            for sid, vec in zip(got["ids"], _rows(got, "embeddings", nested=False)):
                 i = self.table.row_of(sid)
+                if i is None or vec is None:
+                    continue
                 vectors[i] = np.asarray(vec, dtype=np.float32)
                 dense_cos[i] = float(np.dot(qvec, vectors[i]))
         out = []
@@ -168,9 +178,21 @@ class HybridRetriever(BaseRetriever):
             out.append(NodeWithScore(node=node, score=fused[i]))
         return out
 
-    def rescore_dense(self, nodes: list[NodeWithScore], text: str) -> None:
-        """Set each candidate's dense cosine against `text` instead of the query it was found with."""
-        vector = embed_query(self.embed_model, text)
-        for node in nodes:
-            if node.node.embedding is not None:
-                node.node.metadata["dense"] = float(np.dot(vector, np.asarray(node.node.embedding, dtype=np.float32)))
+
+def rescore_dense(embed_model, nodes: list[NodeWithScore], text: str) -> None:
+    """Set each candidate's dense cosine against `text` instead of the query it was found with."""
+    vector = embed_query(embed_model, text)
+    for node in nodes:
+        if node.node.embedding is not None:
+            node.node.metadata["dense"] = float(np.dot(vector, np.asarray(node.node.embedding, dtype=np.float32)))
+
+
+def _rows(result: dict, key: str, nested: bool = True) -> list:
+    """result[key] (of the first query when nested), one item per id: None where Chroma gave nothing."""
+    ids = result["ids"][0] if nested else result["ids"]
+    rows = result.get(key)
+    if rows is not None and nested:
+        rows = rows[0] if len(rows) else None
+    if rows is None:
+        return [None] * len(ids)
+    return list(rows) + [None] * (len(ids) - len(rows))

@@ -93,6 +93,8 @@ class Settings:
     feedback_db: Path | None = None
     log_content: bool = False
     health_port: int = 0
+    # Where /healthz and /readyz listen: loopback unless an orchestrator outside the host must reach it.
+    health_host: str = "127.0.0.1"
     log_level: str = "INFO"
 
     def __repr__(self) -> str:

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
+import threading
+import time
+import weakref
 from pathlib import Path
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from footnote.settings import Settings
@@ -42,12 +47,54 @@ def cannot_write(exc: BaseException, folder: Path | None = None) -> bool:
         return False
 
 
+COPY_PREFIX = "footnote-readonly-index-"
+
+
+def _remove_orphan_copies() -> None:
+    """Delete read-only copies left by processes that died without cleaning up (kill -9, OOM)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
+        pid = folder.name[len(COPY_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: alive, another user's
+        return True
+    return True
+
+
 def _read_only_copy(path: Path) -> chromadb.ClientAPI:
-    """Open a private temporary copy of a store we may not write, so the old index keeps answering."""
-    copy = Path(tempfile.mkdtemp(prefix="footnote-readonly-index-"))
-    shutil.copytree(path, copy, dirs_exist_ok=True)
+    """Open a private temporary copy of a store we may not write, so the old index keeps answering.
+
+    The copy goes when its client does (or at exit); copies of dead processes go at the next copy."""
+    _remove_orphan_copies()
+    copy = Path(tempfile.mkdtemp(prefix=f"{COPY_PREFIX}{os.getpid()}-"))
+    try:
+        shutil.copytree(path, copy, dirs_exist_ok=True)
+        client = _fresh_client(copy)
+    except BaseException:
+        shutil.rmtree(copy, ignore_errors=True)
+        raise
+    weakref.finalize(client, shutil.rmtree, copy, ignore_errors=True)
     log.warning("%s cannot be written (read-only or full): answering from a copy; fix it to update the index", path)
-    return chromadb.PersistentClient(path=str(copy), settings=ChromaSettings(anonymized_telemetry=False))
+    return client
+
+
+def _fresh_client(path: Path) -> chromadb.ClientAPI:
+    """A client with its own Chroma system, reading the store as it is on disk now.
+
+    Chroma shares one system per folder in a process, and that system keeps each collection's vector
+    index in memory, seeing only its own process's writes: after another process adds or removes
+    vectors, its searches return ids the store no longer has ("Error finding id") or miss new ones.
+    Dropping the cached system makes the next client load the store again. Clients still holding the
+    old system keep using it until they are released (it is freed with them, not stopped under them)."""
+    SharedSystemClient._identifier_to_system.pop(str(path), None)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -55,7 +102,10 @@ def chroma_path(settings: Settings) -> Path:
 
 
 def open_client(settings: Settings) -> chromadb.ClientAPI:
-    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent files under INDEX_DIR/chroma."""
+    """A Chroma client: HTTP when CHROMA_HOST is set, else persistent files under INDEX_DIR/chroma.
+
+    Each call reads an embedded store afresh (see _fresh_client): call it again after another process
+    changed the index."""
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
@@ -66,7 +116,7 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         path = chroma_path(settings)
         path.mkdir(parents=True, exist_ok=True)
         try:
-            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            return _fresh_client(path)
         except Exception as exc:
             if cannot_write(exc, path) and path.exists():
                 return _read_only_copy(path)
@@ -80,6 +130,74 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
                                   "INDEX_DIR writable") from exc
         raise IndexUnavailable(f"cannot open the index at {chroma_path(settings)} ({exc}): "
                                "run `python bot.py index --rebuild`") from exc
+
+
+def move_aside(settings: Settings) -> Path:
+    """Move a broken embedded store (and the catalog and docstore that describe it) to
+    INDEX_DIR/broken-<time>/, kept for inspection, so that a rebuild starts from nothing. Call it
+    holding the index lock."""
+    target = settings.index_dir / f"broken-{time.strftime('%Y%m%d-%H%M%S')}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = settings.index_dir / f"broken-{time.strftime('%Y%m%d-%H%M%S')}-{n}"
+    target.mkdir(parents=True)
+    for name in ("chroma", "catalog.json", "docstore.json"):
+        if (settings.index_dir / name).exists():
+            os.replace(settings.index_dir / name, target / name)
+    SharedSystemClient._identifier_to_system.pop(str(chroma_path(settings)), None)
+    return target
+
+
+class StoreView:
+    """The Chroma client a long-lived process reads from, opened again when the index changed under it.
+
+    `stamp` is the catalog file's stamp: an index run commits vectors before it replaces the catalog,
+    so a client opened after the catalog was read has seen at least what that catalog describes. An
+    embedded store is opened again when the stamp moved on (another process indexed, see _fresh_client);
+    a Chroma server is one shared store, always current."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: chromadb.ClientAPI | None = None
+        self._seen = None  # the stamp the client has seen at least
+        self._lock = threading.Lock()
+
+    def client(self, stamp, fresh: bool = False) -> chromadb.ClientAPI:
+        """A client current as of `stamp`; `fresh` opens the store again whatever the stamp says."""
+        with self._lock:
+            stale = fresh or (self._seen != stamp and not self.settings.chroma_host)
+            if self._client is None or stale:
+                self._client = None
+                self._client = open_client(self.settings)
+                self._seen = stamp
+            return self._client
+
+    def for_index_run(self, stamp, model_name: str, rebuild: bool) -> chromadb.ClientAPI:
+        """The client an index run writes with (call it holding the index lock). A rebuild of an embedded
+        store that cannot be opened or read moves it aside (see move_aside) and starts a new one."""
+        try:
+            client = self.client(stamp)
+            if rebuild and not self.settings.chroma_host:
+                get_collections(client, model_name)  # a store can open and still fail to read
+            return client
+        except Exception as exc:
+            if not rebuild or self.settings.chroma_host or isinstance(exc, IndexWriteError):
+                raise
+            kept = move_aside(self.settings)
+            log.warning("the index could not be opened (%s): moved it to %s and building a new one",
+                        exc.__class__.__name__, kept)
+            return self.client(None, fresh=True)
+
+    def wrote(self, client: chromadb.ClientAPI, stamp) -> None:
+        """`client` wrote the index that `stamp` describes: it is current as of it."""
+        with self._lock:
+            if client is self._client:
+                self._seen = stamp
+
+    def close(self) -> None:
+        with self._lock:
+            self._client = None
 
 
 def collection_name(base: str, model_name: str) -> str:

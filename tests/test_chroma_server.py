@@ -156,6 +156,35 @@ def test_incremental_reindex_on_server(engine, chroma_server, corpus):
     assert not any(c.source == "mill.txt" for c in engine.ask("When did the Korrin mill stop grinding flour?").citations)
 
 
+def test_engine_follows_another_process_indexing_into_the_server(engine, chroma_server, corpus):
+    """The same as test_shared_index.py, with the vectors on the server: a serving Engine while another
+    process (`python bot.py index`, CHROMA_HOST set) adds, changes and removes articles."""
+    from tests.test_shared_index import Asker, answered_within, cites, other_process
+
+    seeds = corpus / "seeds"
+    engine.index(show_bar=False)
+    server = {"CHROMA_HOST": HOST, "CHROMA_PORT": str(chroma_server.port)}
+    steady = "Until when does the Tartus base agreement run?"
+    with Asker(engine, [steady, "How long is the Velmora breakwater?"]) as asker:
+        write_article(seeds, "canal.txt", "The Ostrel canal", "The Ostrel canal opened in 1871. It is 31 km long.")
+        other_process(corpus, "index", **server)
+        answer = answered_within(engine, "When did the Ostrel canal open?", lambda a: "1871" in a.answer)
+        assert answer.found and "1871" in answer.answer and cites(answer, "canal.txt"), answer
+
+        write_article(seeds, "canal.txt", "The Ostrel canal", "The Ostrel canal opened in 1874. It is 31 km long.")
+        other_process(corpus, "index", **server)
+        answer = answered_within(engine, "When did the Ostrel canal open?", lambda a: "1874" in a.answer)
+        assert answer.found and "1874" in answer.answer and "1871" not in answer.answer, answer
+
+        (seeds / "canal.txt").unlink()
+        other_process(corpus, "index", **server)
+        answer = answered_within(engine, "When did the Ostrel canal open?", lambda a: not cites(a, "canal.txt"))
+        assert not cites(answer, "canal.txt"), answer
+    assert asker.asked > 2 and not asker.failures, asker.failures[:5]
+    assert "2066" in engine.ask(steady).answer
+    assert not (corpus / "index" / "chroma").exists(), "CHROMA_HOST is set: nothing may go to embedded Chroma"
+
+
 async def _get_json(port: int, path: str) -> tuple[int, dict]:
     async with aiohttp.ClientSession() as session:
         async with session.get(f"http://{HOST}:{port}{path}", timeout=aiohttp.ClientTimeout(total=15)) as r:

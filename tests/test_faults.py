@@ -258,3 +258,63 @@ def test_disk_full_while_indexing_clear_error_old_index_intact(tmp_path):
     if (tmp_path / "full-ask.rc").read_text().strip() != "0":
         pytest.xfail("engine: with the disk full, embedded Chroma cannot open index/, so `ask` cannot answer: "
                      + (tmp_path / "full-ask.err").read_text().strip()[-300:])
+
+
+def test_corrupt_store_named_command_repairs_it_and_keeps_the_broken_one(tmp_path):
+    facts = _built_index(tmp_path)
+    store = tmp_path / "index" / "chroma" / "chroma.sqlite3"
+    with open(store, "r+b") as fh:  # the first 4 KB (SQLite's header page) overwritten
+        fh.write(random.Random(3).randbytes(4096))
+    broken = store.read_bytes()
+    question, year = facts["a0001.txt"]
+    for args in (("ask", question), ("status",)):
+        failed = run_cli(tmp_path, *args, timeout=120)
+        assert "python bot.py index --rebuild" in failed.stdout + failed.stderr, failed
+        assert "Traceback" not in failed.stderr, failed.stderr
+
+    rebuilt = run_cli(tmp_path, "index", "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"{len(facts)} added" in rebuilt.stdout, rebuilt.stdout
+    kept, = (tmp_path / "index").glob("broken-*")
+    assert (kept / "chroma" / "chroma.sqlite3").read_bytes() == broken, "the broken store is kept as it was"
+    assert kept.name in rebuilt.stderr  # the admin is told where it went
+    assert_index_complete(tmp_path / "index", facts)
+    answer = json.loads(run_cli(tmp_path, "ask", "--json", question).stdout)
+    assert answer["found"] and year in answer["answer"], answer
+
+
+def test_read_only_index_copies_are_removed(tmp_path):
+    """A process that answers from a copy of an unwritable index removes it when it exits; copies of a
+    process killed with -9 go when the next one makes its copy."""
+    facts = _built_index(tmp_path)
+    question, year = facts["a0004.txt"]
+    (tmp_path / "tmp").mkdir()
+    done = _in_mount_namespace(f"""
+        mount --bind -o ro "$T/index" "$T/index" || exit 90
+        export SEEDS_DIR="$T/seeds" INDEX_DIR="$T/index" TMPDIR="$T/tmp"
+        "$PY" "$BOT" ask --json "{question}" > "$T/ask1.out" 2> "$T/ask1.err"
+        ls "$T/tmp" > "$T/after-ask.ls"
+        mkfifo "$T/questions"
+        "$PY" "$BOT" ask --jsonl < "$T/questions" > "$T/jsonl.out" 2> "$T/jsonl.err" &
+        pid=$!
+        exec 3> "$T/questions"
+        echo '{{"question": "{question}"}}' >&3
+        for i in $(seq 600); do [ -s "$T/jsonl.out" ] && break; sleep 0.1; done
+        ls "$T/tmp" > "$T/while-serving.ls"
+        kill -9 $pid; wait $pid
+        ls "$T/tmp" > "$T/after-kill.ls"
+        "$PY" "$BOT" ask --json "{question}" > "$T/ask2.out" 2> "$T/ask2.err"
+        ls "$T/tmp" > "$T/after-next.ls"
+    """, tmp_path)
+    assert done.returncode == 0, done.stderr
+    for n in (1, 2):
+        answer = json.loads((tmp_path / f"ask{n}.out").read_text() or "{}")
+        assert answer.get("found") and year in answer["answer"], (tmp_path / f"ask{n}.err").read_text()[-2000:]
+    assert year in (tmp_path / "jsonl.out").read_text()
+
+    def copies(name: str) -> list[str]:
+        return [line for line in (tmp_path / name).read_text().split() if line.startswith("footnote-readonly-index-")]
+
+    assert len(copies("while-serving.ls")) == 1, "the serving process answers from one copy"
+    assert copies("after-kill.ls") == copies("while-serving.ls"), "kill -9 leaves its copy behind"
+    assert copies("after-ask.ls") == [] and copies("after-next.ls") == [], "every copy is gone again"

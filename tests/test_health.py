@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import socket
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
+import chromadb
+from chromadb.config import Settings as ChromaSettings
 import pytest
 
 from footnote.engine import Engine
 from footnote.health import probe, start_health_server
 from footnote.settings import Settings
+from footnote.store import SENTENCES, collection_name
 
 HOST = "127.0.0.1"
 
@@ -122,3 +128,71 @@ def test_status_on_a_fresh_engine_returns(settings):
     worker.join(20)
     assert not worker.is_alive(), "Engine.status() deadlocked: _current_table holds _load_lock, embed_model takes it again"
     assert "articles" in out["status"]
+
+
+def test_binds_loopback_unless_health_host_says_otherwise(settings, engine):
+    assert Settings.from_env(env={}, dotenv_path=None).health_host == "127.0.0.1"
+
+    async def bound(s: Settings) -> list:
+        runner = await start_health_server(s, engine, lambda: True)
+        try:
+            return [address[0] for address in runner.addresses]
+        finally:
+            await runner.cleanup()
+
+    assert run(bound(settings)) == ["127.0.0.1"]
+    assert run(bound(replace(settings, health_host="0.0.0.0", health_port=free_port()))) == ["0.0.0.0"]
+
+
+def test_errors_name_no_internal_path(settings, engine):
+    engine.index(show_bar=False)
+    catalog = settings.index_dir / "catalog.json"
+    good = catalog.read_bytes()
+    catalog.write_text("{not json")
+    try:
+        (healthz, readyz), = [run(serve_and_get(settings, engine, lambda: True, "/healthz", "/readyz"))]
+    finally:
+        catalog.write_bytes(good)
+    for status, body in (healthz, readyz):
+        assert status == 503 and "IndexCorrupt" in body["error"] and "bot.py index --rebuild" in body["error"]
+        text = json.dumps(body)
+        assert str(settings.index_dir) not in text and str(Path.home()) not in text, text
+        assert not re.search(r"(?<![\w.:/-])/[\w.-]+/", text), text  # no absolute path of any kind
+        assert "INDEX_DIR/catalog.json" in body["error"], body
+
+
+def test_readyz_fails_while_answering_is_broken(tmp_path, embed_model):
+    """The vector store out of step with the catalog (its sentences gone: a wiped server, a store
+    replaced under the bot): the status still counts, but questions can no longer be answered."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir(exist_ok=True)
+    (seeds / "mill.txt").write_text(
+        "The Korrin mill\nDate: 2024-05-01\n\nThe Korrin mill ground flour until 1957. "
+        "It was powered by the river Osel. Today it is a museum of bread.\n", encoding="utf-8")
+    settings = Settings(seeds_dir=seeds, index_dir=tmp_path / "index", health_port=free_port())
+    eng = Engine(settings, embed_model=embed_model)
+    try:
+        eng.index(show_bar=False)
+        (ready,), = [run(serve_and_get(settings, eng, lambda: True, "/readyz"))]
+        assert ready[0] == 200, ready
+        client = chromadb.PersistentClient(str(settings.index_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+        client.delete_collection(collection_name(SENTENCES, eng.embed_model.model_name))
+        assert "1957" not in eng.ask("Until when did the Korrin mill grind flour?").answer
+        (healthz, broken), = [run(serve_and_get(settings, eng, lambda: True, "/healthz", "/readyz"))]
+        assert healthz[0] == 200  # alive: a restart would not help
+        assert broken[0] == 503 and broken[1]["ready"] is False and "index --rebuild" in broken[1]["error"], broken
+        eng.index(rebuild=True, show_bar=False)
+        assert "1957" in eng.ask("Until when did the Korrin mill grind flour?").answer
+        (ready,), = [run(serve_and_get(settings, eng, lambda: True, "/readyz"))]
+        assert ready[0] == 200, ready
+    finally:
+        eng.close()
+
+
+def test_shown_docker_lines_publish_health_on_loopback_only():
+    root = Path(__file__).resolve().parents[1]
+    for name in ("README.md", "Dockerfile", "compose.yaml"):
+        text = (root / name).read_text(encoding="utf-8")
+        published = re.findall(r"(?:-p|--publish)[\s=]+([\d.:]+)|^\s*#?\s*-\s*\"?([\d.:]*8080[\d.:]*)", text, flags=re.M)
+        for port in filter(None, (a or b for a, b in published)):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"

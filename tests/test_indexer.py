@@ -2,7 +2,6 @@
 import pytest
 
 from footnote.indexer import IndexBusy, index_lock
-from footnote.store import get_collections
 from tests.conftest import write
 
 ARTICLE_A = "Apples\n\nApples grow on trees in orchards. Farmers pick them in autumn.\n"
@@ -10,7 +9,7 @@ ARTICLE_B = "Boats\n\nBoats float on water. Sailors steer them with a rudder. So
 
 
 def _counts(engine):
-    chunks, sentences = get_collections(engine._client, engine.embed_model.model_name)
+    chunks, sentences = engine._collections()
     return chunks.count(), sentences.count()
 
 

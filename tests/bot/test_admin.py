@@ -128,9 +128,9 @@ async def test_add_refuses_a_file_with_nothing_to_index_before_saving_it(bot, fa
 
 
 async def test_add_refuses_a_file_that_is_not_an_article(bot, fake_discord, seeds_restored):
-    reply = await fake_discord.answer_to(await fake_discord.slash("add", user="mod", attachment=("report.pdf", b"%PDF-1.4")))
-    assert reply["flags"] & 64 and "report.pdf is not one" in reply["content"]
-    assert not (seeds_restored / "report.pdf").exists()
+    reply = await fake_discord.answer_to(await fake_discord.slash("add", user="mod", attachment=("report.odt", b"%PDF-1.4")))
+    assert reply["flags"] & 64 and "report.odt is not one" in reply["content"]
+    assert not (seeds_restored / "report.odt").exists()
 
 
 async def test_add_is_refused_for_a_non_admin(bot, fake_discord, seeds_restored):

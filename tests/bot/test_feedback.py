@@ -47,3 +47,31 @@ def test_summary_counts_votes_and_lists_refused_questions(tmp_path):
 
 def test_summary_without_a_log_says_so(tmp_path):
     assert summary(Settings(index_dir=tmp_path)).startswith("No feedback yet")
+
+
+def test_a_log_that_cannot_be_opened_stores_nothing_and_warns_once(tmp_path, caplog):
+    (tmp_path / "not-a-folder").write_text("a file where the log's folder should be")
+    log = FeedbackLog(tmp_path / "not-a-folder" / "fb.sqlite3")  # must not raise: the bot starts anyway
+    answer = Answer("When?", "Until 2066 [1].", True, [CITE])
+    assert [log.record_answer(answer, user_id=1, channel_id=10) for _ in range(3)] == [None] * 3
+    assert log.citations(1) is None and log.last_question(10) is None and not log.record_vote(1, 3, 1)
+    warnings = [r for r in caplog.records if r.name == "footnote.feedback"]
+    assert len(warnings) == 1 and "answers go on" in warnings[0].getMessage()
+    log.close()
+
+
+def test_a_full_log_stores_nothing_then_recovers(tmp_path, caplog):
+    """SQLite's own 'database or disk is full' (its page limit reached), as a full disk gives it."""
+    path = tmp_path / "fb.sqlite3"
+    log = FeedbackLog(path)
+    first = log.record_answer(Answer("When?", "Until 2066 [1].", True, [CITE]), user_id=1, channel_id=10)
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+    log._db.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: the next big row is refused
+    big = Answer("When?", "x" * 50_000, True, [CITE])
+    assert log.record_answer(big, user_id=2, channel_id=10) is None
+    assert log.record_answer(big, user_id=3, channel_id=10) is None
+    assert log.citations(first)[0]["text"] == CITE.text  # what is stored still reads
+    assert [r.levelname for r in caplog.records if r.name == "footnote.feedback"] == ["WARNING"]
+    log._db.execute("PRAGMA max_page_count = 1000000")  # space again
+    assert log.record_answer(big, user_id=4, channel_id=10) == first + 1
+    log.close()

@@ -54,7 +54,8 @@ class Ask(commands.Cog):
         return None
 
     async def answer(self, question: str, user_id: int, channel) -> tuple[Answer, int | None]:
-        """The engine's answer (run off the event loop) and its feedback row id (None for errors)."""
+        """The engine's answer (run off the event loop) and its feedback row id (None for errors, or when
+        the feedback log cannot be written: the answer still goes out, without vote or Sources buttons)."""
         context = await self.context_for(channel)
         if self.bot.settings.log_content:
             log.info("question from %s: %r (context %r)", user_id, question, context)
@@ -90,16 +91,17 @@ class Ask(commands.Cog):
     async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
         await interaction.response.defer(thinking=True)  # Discord allows 3 s before the first response
         answer, row = await self.answer(question, interaction.user.id, interaction.channel)
-        if row is None:
+        if answer.error:
             await interaction.edit_original_response(content=f"⚠️ {quiet(clip(answer.error or APOLOGY, 1900))}",
                                                      allowed_mentions=NO_PINGS)
             return
         first, *rest = answer_embeds(answer)
-        message = await interaction.edit_original_response(embed=first, view=answer_view(row, bool(answer.citations)),
+        message = await interaction.edit_original_response(embed=first, view=_buttons(row, answer),
                                                            allowed_mentions=NO_PINGS)
         for embed in rest:
             await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-        await asyncio.to_thread(self.bot.feedback.set_message, row, message.id)
+        if row is not None:
+            await asyncio.to_thread(self.bot.feedback.set_message, row, message.id)
         await self.open_thread(message, question)
 
     # -- mentions, DMs and thread follow-ups -----------------------------------------------------
@@ -141,17 +143,23 @@ class Ask(commands.Cog):
             return
         async with message.channel.typing():
             answer, row = await self.answer(question, message.author.id, message.channel)
-        if row is None:
+        if answer.error:
             for piece in split_text(f"⚠️ {quiet(answer.error or APOLOGY)}"):
                 await message.reply(piece, mention_author=False, allowed_mentions=NO_PINGS)
             return
         first, *rest = answer_embeds(answer)
-        sent = await message.reply(embed=first, view=answer_view(row, bool(answer.citations)),
+        sent = await message.reply(embed=first, view=_buttons(row, answer),
                                    mention_author=False, allowed_mentions=NO_PINGS)
         for embed in rest:
             await message.channel.send(embed=embed, allowed_mentions=NO_PINGS)
-        await asyncio.to_thread(self.bot.feedback.set_message, row, sent.id)
+        if row is not None:
+            await asyncio.to_thread(self.bot.feedback.set_message, row, sent.id)
         await self.open_thread(sent, question)
+
+
+def _buttons(row: int | None, answer: Answer):
+    """Sources and votes point at the stored answer: none when it could not be stored."""
+    return answer_view(row, bool(answer.citations)) if row is not None else discord.utils.MISSING
 
 
 async def setup(bot: "FootnoteBot") -> None:

@@ -113,11 +113,9 @@ class SentenceEmbedder(TransformComponent):
 
 
 def embed_text(title: str, sentence: Sentence) -> str:
-    """What a sentence is embedded as."""
-    import os
-    mode = os.environ.get("FOOTNOTE_EMBED_MODE", "plain")
-    if mode == "section" and sentence.section:
-        return f"{sentence.section}: {sentence.text}"
-    if mode == "title" and sentence.section:
+    """What a unit is embedded as: prose alone (its title is scored apart, and the question's words
+    that the title holds are discounted); a unit under headings with its page title and section,
+    since a list item or table row ("$75 a day") says what it is about only through them."""
+    if sentence.section:
         return f"{title} › {sentence.section}: {sentence.text}"
     return sentence.text

@@ -180,11 +180,13 @@ class HybridRetriever(BaseRetriever):
 
 
 def rescore_dense(embed_model, nodes: list[NodeWithScore], text: str) -> None:
-    """Set each candidate's dense cosine against `text` instead of the query it was found with."""
+    """Each candidate's dense cosine becomes the mean of its cosine with the query it was found with
+    and with `text`: a thread's follow-up keeps its topic from the first and its point from the second."""
     vector = embed_query(embed_model, text)
     for node in nodes:
         if node.node.embedding is not None:
-            node.node.metadata["dense"] = float(np.dot(vector, np.asarray(node.node.embedding, dtype=np.float32)))
+            own = float(np.dot(vector, np.asarray(node.node.embedding, dtype=np.float32)))
+            node.node.metadata["dense"] = (node.node.metadata["dense"] + own) / 2
 
 
 def _rows(result: dict, key: str, nested: bool = True) -> list:

@@ -214,7 +214,7 @@ def fold_of(q: dict) -> int:
     return zlib.crc32((q.get("article") or q["id"]).encode()) % 5
 
 
-def provenance(sets: list[Path], engine: Engine, features: tuple[str, ...]) -> dict:
+def provenance(sets: list[Path], given: list[Path], engine: Engine, features: tuple[str, ...]) -> dict:
     """What a reader of ranker.json needs to reproduce it."""
     digest = hashlib.sha256()
     for set_dir in sets:
@@ -226,7 +226,7 @@ def provenance(sets: list[Path], engine: Engine, features: tuple[str, ...]) -> d
     except OSError:
         commit = ""
     return {
-        "command": "python scripts/fit_ranker.py " + " ".join(f"--dev {s}" for s in sets),
+        "command": "python scripts/fit_ranker.py " + " ".join(f"--dev {s}" for s in given),
         "sets": [f"{s.name} ({len(load_questions(s))} questions)" for s in sets],
         "data_sha256": digest.hexdigest(),
         "fold_rule": FOLD_RULE,
@@ -293,6 +293,15 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
             best = (thr, absent, adversarial, answered)
     thr, absent, adversarial, answered = best
     cite1 = np.mean(((probs >= thr) & ~vetoed & correct)[kinds == "answerable"])
+    kept = (probs >= thr) & ~vetoed
+    sets = np.array([r[0]["set"] for r in held_out])
+    for name in sorted(set(sets)):
+        mine = sets == name
+        shares = {kind: (1 - kept[mine & (kinds == kind)].mean()) if (mine & (kinds == kind)).any() else float("nan")
+                  for kind in ("unanswerable-absent", "unanswerable-adversarial")}
+        print(f"  at {thr:.2f} on {name}: answered {kept[mine & (kinds == 'answerable')].mean():.3f}, refused absent "
+              f"{shares['unanswerable-absent']:.3f}, look-alikes {shares['unanswerable-adversarial']:.3f}, cite@1 "
+              f"{(kept & correct)[mine & (kinds == 'answerable')].mean():.3f}")
     print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
           f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
@@ -318,6 +327,7 @@ def main() -> None:
     ap.add_argument("--min-answered", type=float, default=0.93)
     ap.add_argument("--learn-lookalikes", action="store_true", help="train the refusal on look-alikes too")
     ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
+    ap.add_argument("--features", help="comma-separated ranker features: skip the forward selection")
     args = ap.parse_args()
 
     sets = [s.resolve() for s in args.dev]
@@ -342,7 +352,7 @@ def main() -> None:
 
     folds = [fold_of(q) for q, *_ in data]
     answerable = [k for k, (q, *_) in enumerate(data) if q["kind"] == "answerable"]
-    names = select_features(data, answerable, folds)
+    names = tuple(args.features.split(",")) if args.features else select_features(data, answerable, folds)
     print(f"ranker features: {', '.join(names)}")
     # The second stage: the first ranker's best few, re-scored with their token matches (late.py). It is
     # kept only if it wins at least two more questions held out, like a feature in select_features.
@@ -381,7 +391,7 @@ def main() -> None:
     final = fit_sentence_model([data[k] for k in answerable], names)
     rerank = fit_rerank_model(answerable, data, final, matches, rerank_names) if use_rerank else None
     spec = {
-        "provenance": provenance(sets, engine, names),
+        "provenance": provenance(sets, args.dev, engine, names),
         "heldout": {"top1": round(float(top1), 4)},
         "sentence": {"weights": {n: float(w) for n, w in zip(SENTENCE_FEATURES, final.weights) if n in names},
                      "bias": float(final.bias)},

@@ -35,6 +35,10 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "lead_top": feats["lead"],
         # Team documents: the headings over the sentence (and the page title) hold the question's words.
         "heading_share": len(words & (title | set(terms(meta.get("section", ""))))) / len(words) if words else 0.0,
+        # A unit under headings is embedded with them (chunking.embed_text), which lifts its cosines:
+        # its match is judged on a scale of its own.
+        "structured": 1.0 if meta.get("section") else 0.0,
+        "dense_top_structured": feats["dense"] if meta.get("section") else 0.0,
     }
 
 

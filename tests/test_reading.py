@@ -221,3 +221,10 @@ def test_a_docx_heading_gives_the_section(tmp_path):
     assert unit(doc, "Country: France").text == "Country: France; Weeks: 20"
     assert doc.text[weeks.start:weeks.end] == weeks.text
     assert article_document(tmp_path / "leave.docx", tmp_path).text == doc.text
+
+
+def test_an_unclosed_script_hides_neither_the_page_nor_lets_its_code_in(tmp_path):
+    write(tmp_path, "u.html", "<html><body><h1>Guide</h1><p>Before it.</p><script>var leaked = 1;"
+                              "<p>After the script tag.</p></body></html>")
+    texts = [s.text for s in read_article(tmp_path / "u.html", tmp_path).sentences]
+    assert texts == ["Before it.", "After the script tag."]

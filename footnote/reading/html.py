@@ -39,6 +39,22 @@ class _Reader(HTMLParser):
         self._row: list[tuple[bool, MappedText]] | None = None
         self._cell: MappedText | None = None
         self._row_span = (0, 0)
+        self._unclosed: str | None = None
+
+    # -- an unclosed <script> or <style> ------------------------------------------------------
+    def set_cdata_mode(self, elem, *args, **kwargs):
+        """A <script> or <style> that is never closed would hide the rest of the page: its own text
+        up to the next tag is skipped, and the page is read on from there."""
+        if re.search(rf"</{elem}\s*>", self.rawdata[self.getpos_offset():], re.IGNORECASE):
+            super().set_cdata_mode(elem, *args, **kwargs)
+        else:
+            self._unclosed = elem
+            if self._skip and self._skip[-1] == elem:  # handle_starttag ran first and began skipping it
+                self._skip.pop()
+
+    def getpos_offset(self) -> int:
+        line, col = self.getpos()
+        return self._starts[line - 1] + col
 
     # -- positions ----------------------------------------------------------------------------
     def _at(self) -> int:
@@ -155,6 +171,9 @@ class _Reader(HTMLParser):
             self.page_title += data
             return
         if self._skip:
+            return
+        if self._unclosed:
+            self._unclosed = None  # the code of a <script> that is never closed
             return
         target, at = self._target(), self._at()
         for match in re.finditer(r"\S+|\s+", data):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from footnote.answering.evidence import terms
+from footnote.text import terms
 
 
 class Vocabulary:

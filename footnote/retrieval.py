@@ -10,12 +10,12 @@ import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from footnote.answering.evidence import TermWeights, terms
 from footnote.catalog import Catalog
 from footnote.corpus import Sentence
 from footnote.embeddings import embed_query
 from footnote.keywords import ArticleTerms, KeywordIndex, Vocabulary
 from footnote.store import IndexUnavailable
+from footnote.text import TermWeights, terms
 
 log = logging.getLogger(__name__)
 

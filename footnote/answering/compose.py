@@ -5,12 +5,13 @@ import re
 from bisect import bisect_right
 
 from footnote.answering.answer import Citation
-from footnote.answering.evidence import _MONTHS, _WORD, STOPWORDS, answer_type, terms
+from footnote.answering.evidence import answer_type
+from footnote.text import MONTHS, STOPWORDS, WORD, terms
 
 _PREP = r"(?:(?:until|till|since|by|in|from|before|after|on|during|around|about|of|at|to)\s+)?"
 _DATE_PHRASE = re.compile(
-    rf"\b{_PREP}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|{_MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    rf"\b{_PREP}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\s+\d{{4}}|{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|{MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
     r"|\d{1,3}(?=\s+(?-i:BC|AD|BCE|CE)\b))(?:\s+(?-i:BC|AD|BCE|CE)\b)?\b",  # "the 6th century BC", "410 AD"
     re.IGNORECASE,
 )
@@ -82,7 +83,7 @@ def short_answer(question: str, sentence: str) -> str | None:
     if kind is None:
         return None
     asked = set(terms(question))
-    words = list(_WORD.finditer(sentence))
+    words = list(WORD.finditer(sentence))
     anchors = [i for i, w in enumerate(words) if (t := terms(w.group(0))) and t[0] in asked]
     ends = [w.end() for w in words]  # the word holding offset o is the first whose end is past o
 

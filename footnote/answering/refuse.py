@@ -5,8 +5,8 @@ import re
 
 from llama_index.core.schema import NodeWithScore
 
-from footnote.answering.evidence import terms
 from footnote.answering.ranker import Logistic
+from footnote.text import terms
 
 
 def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:

@@ -5,10 +5,9 @@ import pytest
 
 from footnote.answering.answer import Citation
 from footnote.answering.compose import compose, refusal_text, short_answer
-from footnote.answering.evidence import (
-    answer_type, bigram_overlap, has_type, missing_specifics, specifics, terms, words,
-)
+from footnote.answering.evidence import answer_type, bigram_overlap, has_type, missing_specifics, specifics
 from footnote.answering.verify import unsupported_facts
+from footnote.text import terms, words
 
 SEED_2066 = ("Under the agreement, Russia may use the Tartus base free of charge for 49 years, which means the base "
              "agreement runs until 2066.")
@@ -164,12 +163,6 @@ def test_specifics_and_missing_specifics():
     assert missing_specifics(question, "Russia signed it in 1971.") == pytest.approx(0.5)
     assert missing_specifics(question, "Nothing relevant here.") == 1.0
     assert missing_specifics("what is the port for?", "anything") == 0.0  # nothing specific asked
-
-
-def test_terms_are_stemmed_lowercase_content_words():
-    assert terms("The Bases were running until 2066!") == ["base", "run", "2066"]
-    assert terms("the of and until") == []
-    assert terms("Russia's warships") == ["russia", "warship"]
 
 
 def test_bigram_overlap():

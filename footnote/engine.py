@@ -16,6 +16,7 @@ from footnote.answering.ranker import load_models
 from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
+from footnote.atomic import write_bytes
 from footnote.catalog import Catalog, IndexCorrupt
 from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
@@ -171,9 +172,7 @@ class Engine:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:80] or "article"
         self.settings.seeds_dir.mkdir(parents=True, exist_ok=True)
         target = self.settings.seeds_dir / f"{safe}{suffix}"
-        tmp = target.with_name(f".{target.name}.part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        write_bytes(target, data)
         return target.relative_to(self.settings.seeds_dir).as_posix(), self.index(show_bar=False)
 
     # -- answering -----------------------------------------------------------------------------

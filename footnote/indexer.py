@@ -8,7 +8,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -21,6 +20,7 @@ from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
+from footnote.atomic import replacing
 from footnote.catalog import Catalog, Entry, IndexCorrupt
 from footnote.chunking import SentenceChunker, SentenceEmbedder, article_document, sentences_of
 from footnote.corpus import ArticleError, article_paths, read_article
@@ -152,11 +152,8 @@ class Indexer:
             (self.settings.index_dir / name).unlink(missing_ok=True)
 
     def _persist_docstore(self, docstore: SimpleDocumentStore) -> None:
-        path = self._docstore_path()
-        tmp = path.with_name(".docstore.json.tmp")
-        docstore.persist(str(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with replacing(self._docstore_path()) as tmp:
+            docstore.persist(str(tmp))
 
     def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True,
             known: Catalog | None = None) -> IndexReport:

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from footnote.atomic import replace_dir
+
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
 FORMAT_VERSION = 4  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
@@ -225,23 +227,12 @@ def build(out_dir: Path, src: Path | None = None) -> Path:
             "build_seconds": round(time.monotonic() - t0, 1),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        _install(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _log(f"done in {time.monotonic() - t0:.1f}s -> {out_dir}")
     return out_dir
-
-
-def _install(tmp: Path, out_dir: Path) -> None:
-    # os.replace cannot overwrite a non-empty dir: move the old one aside first.
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,14 +10,9 @@ import pytest
 from footnote.engine import Engine
 from footnote.health import probe, start_health_server
 from footnote.settings import Settings
+from tests.conftest import free_port
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,5 @@
 """chromadb's tracing exporter (and gRPC with it) is imported only when tracing is really used."""
-import subprocess
-import sys
-from pathlib import Path
+from tests.conftest import run_fresh
 
 SCRIPT = """
 import sys
@@ -15,8 +13,7 @@ print(type(exporter).__module__, "grpc" in sys.modules)
 
 
 def test_grpc_loads_only_when_a_trace_exporter_is_built():
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = run_fresh(SCRIPT)
     assert done.returncode == 0, done.stderr
     before, after = done.stdout.splitlines()
     assert before == "False"

@@ -163,7 +163,7 @@ def gaps(limit: int) -> None:
     import datetime as dt
 
     settings = load_settings()
-    rows = GapLog(settings.index_dir / "gaps.sqlite3").recent(limit)
+    rows = GapLog(settings.gaps_path).recent(limit)
     if not rows:
         click.echo("no coverage gaps recorded")
     for r in rows:

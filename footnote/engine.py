@@ -56,7 +56,7 @@ class Engine:
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
         self._models = load_models()
-        self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
+        self.gaps = GapLog(settings.gaps_path)
 
     # -- loading -------------------------------------------------------------------------------
     @property

@@ -73,6 +73,10 @@ class Settings:
     def feedback_path(self) -> Path:
         return self.feedback_db or self.index_dir / "feedback.sqlite3"
 
+    @property
+    def gaps_path(self) -> Path:
+        return self.index_dir / "gaps.sqlite3"
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv_path: str | Path | None = ".env") -> "Settings":
         """Defaults < `.env` < the process environment. A bad value raises SettingsError naming the key."""

@@ -16,7 +16,7 @@ log = logging.getLogger("footnote")
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
+    for noisy in ("chromadb", "httpx", "urllib3", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

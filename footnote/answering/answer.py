@@ -1,7 +1,7 @@
 """Answer and Citation: their fields are the JSON contract of `ask --json` (keys are never renamed)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,3 @@ class Answer:
     # On a refusal: the closest article looked at, so the asker knows where the articles stop.
     closest: str | None = None
     error: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)

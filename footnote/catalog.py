@@ -98,8 +98,8 @@ class Catalog:
 
         Index runs replace the entries they change, so an entry that is the same object as at the
         last save is copied from the last file, checked by its CRC, instead of being encoded again
-        (the rest of 50k sentences costs ~0.4 s to encode). The file is written entry by entry: held
-        whole as one string it was the peak of a big index run."""
+        (encoding them all is a large part of a save at 50k sentences: docs/measurements-2026.md). The
+        file is written entry by entry: held whole as one string it was the peak of a big index run."""
         head = json.dumps({"version": CATALOG_VERSION, "embed_model": self.embed_model, "indexed_at": self.indexed_at,
                            "failed": self.failed}, ensure_ascii=False, separators=(",", ":"))
         written: dict[str, tuple[Entry, int, int, int]] = {}

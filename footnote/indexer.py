@@ -124,7 +124,7 @@ class Indexer:
     def _open(self, rebuild: bool, known: Catalog | None) -> tuple[Catalog, SimpleDocumentStore]:
         model = self.embed_model.model_name
         try:
-            # The caller's copy of the file, when it has one, saves parsing it again (~0.5 s at 50k sentences).
+            # The caller's copy of the file, when it has one, saves parsing it again.
             catalog = known.copy() if known is not None else Catalog.load(self.settings.index_dir, model)
             if catalog.embed_model and catalog.embed_model != model:
                 log.warning("index/ was built with %s, EMBED_MODEL is %s: rebuilding", catalog.embed_model, model)

@@ -1,8 +1,8 @@
 """Sentence terms as integer ids, and BM25 scored at query time over a sparse term matrix.
 
 Why not bm25s (which we used first): it precomputes every (term, sentence) score, so one added article
-means rebuilding it all, 1.8 s at 50k sentences. Here the index is just term frequencies in a CSC
-matrix, built in ~0.1 s from per-article id arrays that unchanged articles keep; the scores (Lucene's
+means rebuilding it all. Here the index is just term frequencies in a CSC matrix, quickly rebuilt from
+per-article id arrays that unchanged articles keep (docs/measurements-2026.md); the scores (Lucene's
 BM25, bm25s's default, which a test checks ours against) are computed for the question's few terms."""
 from __future__ import annotations
 

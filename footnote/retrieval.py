@@ -51,7 +51,7 @@ class SentenceTable:
         self.keywords = KeywordIndex(self._ids, self._bounds, len(self.vocab))
         keywords, ids = self.keywords, self.vocab.ids
         # Not a method of the table: bound, it would make the table a reference cycle, so a replaced table
-        # (~8 MB at 50k sentences) would wait for the garbage collector instead of going at once.
+        # (megabytes at 50k sentences) would wait for the garbage collector instead of going at once.
         self.weights = TermWeights(lambda term: keywords.idf(ids.get(term, -1)))
         self._article_terms: dict[str, set[str]] = {}
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: tmp seeds/ and index/ per test, the seed article, one real embedding model per session."""
+"""Shared fixtures: tmp seeds/ and index/ per test, the seed article, one real embedding model for the run."""
 from __future__ import annotations
 
 import shutil

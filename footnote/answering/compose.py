@@ -76,9 +76,8 @@ def short_answer(question: str, sentence: str) -> str | None:
 
     Of several, the one nearest the question's own words in the sentence, as an answer usually sits next
     to what the question restates ("Years after the Great Council, the army under Osric, Edwin's son…"
-    answers "Who was Edwin's son?" with Osric, not Great Council). On the dev set's typed SQuAD questions,
-    given the gold sentence, the first phrase of the type was right 47 and wrong 34 times of 90; this
-    choice, 66 and 14 of 83 (benches/bench_quality.py measures it behind the ranker)."""
+    answers "Who was Edwin's son?" with Osric, not Great Council): right far more often than the first
+    phrase of the type (docs/measurements-2026.md; benches/bench_quality.py measures it behind the ranker)."""
     kind = answer_type(question)
     if kind is None:
         return None

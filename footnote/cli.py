@@ -1,6 +1,7 @@
 """The terminal front end (click): index, ask, run, feedback, gaps, status. The only stdout writer."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -66,9 +67,6 @@ def index(rebuild: bool) -> None:
 
 
 def _print_answer(answer) -> None:
-    if answer.error:
-        click.echo(answer.error)
-        return
     click.echo(answer.answer)
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
@@ -81,7 +79,11 @@ def _print_answer(answer) -> None:
 @click.option("--jsonl", is_flag=True, help='Read {"question": ..., "context": ...} lines on stdin (context: the '
               "thread's earlier question or questions, optional); print one answer a line.")
 def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
-    """Answer QUESTION from the articles, with numbered citations (indexes first if needed)."""
+    """Answer QUESTION from the articles, with numbered citations (indexes first if needed).
+
+    An answer that is an error (an empty or too long question, an index that cannot be read) exits 1,
+    its reason on stderr; with --json its object is printed first. With --jsonl every line is answered
+    and the exit is 0: a line's error is in its "error" key, so one bad line never fails a batch."""
     settings = load_settings()
     setup_logging(settings.log_level)
     if not jsonl and question is None:
@@ -97,8 +99,10 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
         answer = _answer(engine, question)
         if as_json:
             click.echo(json.dumps(asdict(answer), ensure_ascii=False))
-        else:
+        elif not answer.error:
             _print_answer(answer)
+        if answer.error:
+            raise click.ClickException(answer.error)
         return
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -147,23 +151,28 @@ def run(watch: bool) -> None:
 
 
 @cli.command()
-def feedback() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def feedback(as_json: bool) -> None:
     """Summarise the 👍/👎 feedback the bot collected."""
     settings = load_settings()
-    from footnote.feedback import summary
+    from footnote.feedback import report, summary
 
-    click.echo(summary(settings))
+    click.echo(json.dumps(report(settings), ensure_ascii=False, indent=2) if as_json else summary(settings))
 
 
 @cli.command()
 @click.option("--limit", default=50, show_default=True)
-def gaps(limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list of {asked_at, question, best_score, "
+              "closest}, asked_at in Unix seconds.")
+def gaps(limit: int, as_json: bool) -> None:
     """List refused questions (coverage gaps), newest first: which articles to add."""
     from footnote.gaps import GapLog
-    import datetime as dt
 
     settings = load_settings()
     rows = GapLog(settings.gaps_path).recent(limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     if not rows:
         click.echo("no coverage gaps recorded")
     for r in rows:
@@ -174,14 +183,24 @@ def gaps(limit: int) -> None:
 
 
 @cli.command()
-def status() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (indexed_at in Unix seconds).")
+def status(as_json: bool) -> None:
     """Articles, sentences, chunks, last index time, embedding model."""
     settings = load_settings()
     setup_logging(settings.log_level)
     try:
-        click.echo(json.dumps(make_engine(settings).status(), indent=2))
+        figures = make_engine(settings).status()
     except _engine_errors() as exc:
         raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    indexed_at = figures["indexed_at"]
+    when = dt.datetime.fromtimestamp(indexed_at).astimezone().isoformat(timespec="seconds") if indexed_at else "never"
+    for label, value in (("Articles", figures["articles"]), ("Sentences", figures["sentences"]),
+                         ("Chunks", figures["chunks"]), ("Last indexed", when),
+                         ("Embedding model", figures["embed_model"]), ("Answer mode", figures["answer_mode"])):
+        click.echo(f"{label + ':':<17}{value}")
 
 
 def main() -> None:

@@ -98,19 +98,20 @@ class FeedbackLog:
             self._db.close()
 
 
-def report(settings: Settings, recent: int = 10) -> dict | None:
-    """Answer and vote counts, the latest 👎 answers and refused questions; None when there is no log yet."""
+def report(settings: Settings, recent: int = 10) -> dict:
+    """Answer and vote counts, the latest 👎 answers and refused questions (all zero before the bot's first answer)."""
     path = settings.feedback_path
-    if not path.exists():
-        return None
-    log = FeedbackLog(path)
-    try:
-        answered, refused = log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")[0]
-        up, down = log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
-        downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
-                             "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
-    finally:
-        log.close()
+    answered = refused = up = down = 0
+    downvoted: list[tuple] = []
+    if path.exists():  # read only: `bot.py feedback` must not create the bot's log
+        log = FeedbackLog(path)
+        try:
+            answered, refused = log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")[0]
+            up, down = log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
+            downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
+                                 "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
+        finally:
+            log.close()
     return {"path": str(path), "questions": answered + refused, "answered": answered, "refused": refused,
             "votes": {"up": up, "down": down},
             "downvoted": [{"question": q, "answer": a} for q, a in downvoted],
@@ -119,9 +120,9 @@ def report(settings: Settings, recent: int = 10) -> dict | None:
 
 def summary(settings: Settings, recent: int = 10) -> str:
     """`report()` as plain text."""
-    data = report(settings, recent)
-    if data is None:
+    if not settings.feedback_path.exists():
         return f"No feedback yet ({settings.feedback_path} does not exist): the bot writes it as people ask questions."
+    data = report(settings, recent)
     lines = [f"Feedback log: {data['path']}",
              f"{data['questions']} questions: {data['answered']} answered, {data['refused']} refused (coverage gaps)",
              f"Votes: {data['votes']['up']} 👍, {data['votes']['down']} 👎"]

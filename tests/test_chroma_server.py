@@ -22,6 +22,8 @@ from footnote.settings import Settings
 from footnote.store import CHUNKS, SENTENCES, IndexUnavailable, collection_name
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow  # a real `chroma run` server process
+
 HOST = "127.0.0.1"
 
 

@@ -20,6 +20,8 @@ from footnote.corpus import read_article
 from footnote.settings import Settings
 from tests.conftest import ROOT, SEED_ARTICLE
 
+pytestmark = pytest.mark.slow  # every test reads a `python bot.py` subprocess
+
 QUESTION = "When does the base agreement expire?"
 UNANSWERABLE = "What is the boiling point of mercury?"
 

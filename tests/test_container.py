@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a wheel, a venv and a model build, as the image is built
+
 REPO = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 

@@ -76,6 +76,7 @@ def test_article_paths_skip_hidden_and_other_types(tmp_path):
     assert [p.relative_to(seeds).as_posix() for p in article_paths(seeds)] == ["a.txt", "d.pdf", "e.HTML", "sub/b.md"]
 
 
+@pytest.mark.slow  # a fresh interpreter importing nltk and scipy
 def test_splitting_sentences_does_not_load_nltks_optional_dependencies():
     """nltk's package init would import scipy.stats and scikit-learn (~80 MB for the process's life)
     for features it treats as optional; the splitter never uses them, so it imports nltk without them."""

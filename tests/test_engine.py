@@ -164,6 +164,7 @@ def test_status_counts(engine, seeds):
     assert status["chunks"] >= 2 and status["indexed_at"]
 
 
+@pytest.mark.slow  # a fresh interpreter that loads the engine and the model
 def test_answering_from_an_existing_index_does_not_load_the_sentence_splitter(engine, seeds, settings):
     """nltk (the splitter) costs ~100 MB: a bot that only answers must not import it, e.g. to verify quotes."""
     engine.index(show_bar=False)

@@ -23,6 +23,8 @@ from footnote.indexer import BATCH_ARTICLES, index_lock
 from footnote.settings import Settings
 from footnote.store import CHUNKS, SENTENCES, collection_name
 
+pytestmark = pytest.mark.slow  # kills, locks, read-only and full disks around real `bot.py index` processes
+
 REPO = Path(__file__).resolve().parents[1]
 EMBED = Settings().embed_model  # the default model, pinned for the subprocesses too (env may differ)
 _SYL = ["ka", "lo", "mi", "ve", "dra", "tor", "sun", "bel", "qua", "rin", "os", "zel", "fen", "gar", "pol", "yth"]

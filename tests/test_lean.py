@@ -1,4 +1,7 @@
 """chromadb's tracing exporter (and gRPC with it) is imported only when tracing is really used."""
+
+import pytest
+
 from tests.conftest import run_fresh
 
 SCRIPT = """
@@ -12,6 +15,7 @@ print(type(exporter).__module__, "grpc" in sys.modules)
 """
 
 
+@pytest.mark.slow  # a fresh interpreter importing chromadb and gRPC
 def test_grpc_loads_only_when_a_trace_exporter_is_built():
     done = run_fresh(SCRIPT)
     assert done.returncode == 0, done.stderr

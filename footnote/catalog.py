@@ -32,7 +32,7 @@ class Entry:
     sentences: list[Sentence]
 
     @classmethod
-    def from_article(cls, article: Article, stamp: list[int]) -> "Entry":
+    def from_article(cls, article: Article, stamp: list[int]) -> Entry:
         return cls(article.source, article.title, article.date, article.digest, stamp, list(article.sentences))
 
 
@@ -50,7 +50,7 @@ class Catalog:
     _written_file: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def load(cls, index_dir: Path, embed_model: str) -> "Catalog":
+    def load(cls, index_dir: Path, embed_model: str) -> Catalog:
         """The catalog under index_dir; empty when none exists yet. Raises IndexCorrupt when unreadable."""
         path = index_dir / "catalog.json"
         if not path.exists():
@@ -104,9 +104,9 @@ class Catalog:
                            "failed": self.failed}, ensure_ascii=False, separators=(",", ":"))
         written: dict[str, tuple[Entry, int, int, int]] = {}
         with replacing(self.path) as tmp, open(tmp, "wb") as fh, (self._last_written() or nullcontext()) as last:
-            fh.write(f'{head[:-1]},"entries":{{'.encode("utf-8"))
+            fh.write(f'{head[:-1]},"entries":{{'.encode())
             for k, (src, entry) in enumerate(self.entries.items()):
-                fh.write(f'{"," if k else ""}{json.dumps(src, ensure_ascii=False)}:'.encode("utf-8"))
+                fh.write(f'{"," if k else ""}{json.dumps(src, ensure_ascii=False)}:'.encode())
                 hit, data = self._written.get(src), None
                 if last is not None and hit is not None and hit[0] is entry:
                     data = os.pread(last.fileno(), hit[2], hit[1])
@@ -120,7 +120,7 @@ class Catalog:
         st = self.path.stat()
         self._written, self._written_file = written, (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def copy(self) -> "Catalog":
+    def copy(self) -> Catalog:
         """A copy an index run can change while askers keep reading this one (entries are replaced, not edited)."""
         return Catalog(self.path, self.embed_model, dict(self.entries), self.indexed_at, dict(self.failed),
                        dict(self._written), self._written_file)

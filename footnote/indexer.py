@@ -10,10 +10,10 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
 from llama_index.core.storage.docstore import SimpleDocumentStore
@@ -173,9 +173,9 @@ class Indexer:
         return report
 
     def _scan(self, catalog: Catalog, report: IndexReport):
-        """(articles to embed, stamps of unchanged files, sources on disk)."""
+        """(articles to embed, sources on disk)."""
         seeds = self.settings.seeds_dir
-        todo, stamps, on_disk = [], {}, set()
+        todo, on_disk = [], set()
         for path in article_paths(seeds):
             source = path.relative_to(seeds).as_posix()
             on_disk.add(source)

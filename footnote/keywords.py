@@ -44,7 +44,7 @@ class ArticleTerms:
     bounds: np.ndarray  # int64, len = sentences + 1
 
     @classmethod
-    def of(cls, digest: str, texts: list[str], vocab: Vocabulary) -> "ArticleTerms":
+    def of(cls, digest: str, texts: list[str], vocab: Vocabulary) -> ArticleTerms:
         per_sentence = [[vocab.id_of(t) for t in terms(text)] for text in texts]
         bounds = np.zeros(len(per_sentence) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in per_sentence], out=bounds[1:])

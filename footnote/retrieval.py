@@ -26,7 +26,7 @@ class SentenceTable:
     Row i is sentences[i] of article sources[i]; an article's sentences are consecutive rows, so a
     sentence id "source#sN" is row first(source) + N. Both lists hold the catalog's own objects."""
 
-    def __init__(self, catalog: Catalog, previous: "SentenceTable | None" = None) -> None:
+    def __init__(self, catalog: Catalog, previous: SentenceTable | None = None) -> None:
         """Build from the catalog, reusing `previous`'s term ids for articles whose text is unchanged."""
         self.catalog = catalog
         self.vocab = previous.vocab if previous else Vocabulary()

@@ -10,7 +10,12 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from footnote.answering.evidence import (
-    answer_type, bigram_overlap, has_type, missing_specifics, opens_with_pronoun, without_title_words,
+    answer_type,
+    bigram_overlap,
+    has_type,
+    missing_specifics,
+    opens_with_pronoun,
+    without_title_words,
 )
 from footnote.answering.ranker import Logistic
 from footnote.embeddings import embed_query

@@ -106,7 +106,7 @@ def build_graph(f: E5File):
         return node("LayerNormalization", [r, gamma, beta], out, axis=-1, epsilon=c.eps)
 
     for i in range(c.layers):
-        t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731
+        t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731, B023 (called within this iteration)
         qkv_w = np.concatenate([t("q.w").T, t("k.w").T, t("v.w").T], axis=1)
         qkv_b = np.concatenate([t("q.b"), t("k.b"), t("v.b")])
         a = node("Attention", [x, init(f"l{i}.qkv_w", qkv_w), init(f"l{i}.qkv_b", qkv_b), m],
@@ -188,8 +188,8 @@ def source_info(src: Path) -> dict:
 def build(out_dir: Path, src: Path | None = None) -> Path:
     """Build into out_dir atomically: everything lands in a sibling temp dir
     that is renamed into place only once complete."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     t0 = time.monotonic()
     src = Path(src) if src else default_bin_path()

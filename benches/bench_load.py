@@ -60,7 +60,7 @@ async def discord_mode(engine: Engine, questions: list[tuple[str, str, str]], co
     base = await fake.start()
     discord.http.Route.BASE = f"{base}/api/v10"
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
-    settings = replace(engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=int(fake.guild_id),
+    settings = replace(engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=(int(fake.guild_id),),
                        cooldown_seconds=0.0, feedback_db=Path(tempfile.mkdtemp()) / "feedback.sqlite3")
     bot = FootnoteBot(settings, engine, watch=False, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(FakeDiscord.TOKEN))

@@ -24,12 +24,18 @@ def replacing(target: Path, mode: int = 0o644) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        _fsync(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        publish(tmp, target, mode)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def publish(tmp: Path, target: Path, mode: int = 0o644) -> None:
+    """Put a file written in full (on the same file system) in place of `target`; for a caller whose
+    temporary file needs a name of its own, e.g. to be read as its kind of article first."""
+    _fsync(tmp)
+    os.chmod(tmp, mode)
+    os.replace(tmp, target)
     _fsync(target.parent)
 
 

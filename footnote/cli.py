@@ -19,6 +19,9 @@ def setup_logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("chromadb", "httpx", "urllib3", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # discord.py's DEBUG lines carry every gateway event (question text, whatever LOG_CONTENT says) and
+    # request URLs holding interaction tokens: kept at INFO even when LOG_LEVEL=DEBUG.
+    logging.getLogger("discord").setLevel(logging.INFO)
 
 
 def load_settings() -> Settings:
@@ -183,9 +186,10 @@ def gaps(limit: int, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (indexed_at in Unix seconds).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (times in Unix seconds).")
 def status(as_json: bool) -> None:
-    """Articles, sentences, chunks, last index time, embedding model."""
+    """Articles, sentences, chunks, last index time, embedding model, answer mode (with an LLM: its host and
+    last error)."""
     settings = load_settings()
     setup_logging(settings.log_level)
     try:
@@ -195,12 +199,20 @@ def status(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    indexed_at = figures["indexed_at"]
-    when = dt.datetime.fromtimestamp(indexed_at).astimezone().isoformat(timespec="seconds") if indexed_at else "never"
-    for label, value in (("Articles", figures["articles"]), ("Sentences", figures["sentences"]),
-                         ("Chunks", figures["chunks"]), ("Last indexed", when),
-                         ("Embedding model", figures["embed_model"]), ("Answer mode", figures["answer_mode"])):
+    rows = [("Articles", figures["articles"]), ("Sentences", figures["sentences"]), ("Chunks", figures["chunks"]),
+            ("Last indexed", _local_time(figures["indexed_at"])), ("Embedding model", figures["embed_model"]),
+            ("Answer mode", figures["answer_mode"])]
+    if "llm_endpoint" in figures:
+        error = figures.get("llm_last_error")
+        rows += [("LLM endpoint", figures["llm_endpoint"]), ("LLM model", figures["llm_model"]),
+                 ("LLM last error", f"{error['error']} ({_local_time(error['at'])})" if error else "none")]
+    for label, value in rows:
         click.echo(f"{label + ':':<17}{value}")
+
+
+def _local_time(seconds: float | None) -> str:
+    """Unix seconds as local ISO time, to the second."""
+    return dt.datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds") if seconds else "never"
 
 
 def main() -> None:

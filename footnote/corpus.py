@@ -5,9 +5,11 @@ become citable units: a unit's `text` is what a person reads, its `start`/`end` 
 from in the file as stored (PDF, .docx: in their extracted text)."""
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import sys
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -149,18 +151,34 @@ def text_at(doc: Document, start: int, end: int) -> str | None:
 
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
-    """UTF-8 first, then cp1252 and latin-1 (with a warning); newlines normalised as Python's text mode does."""
-    if b"\x00" in data[:8192]:
-        raise ArticleError(f"{name}: looks binary (NUL bytes), skipped: save it as UTF-8 text")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    """By byte-order mark (UTF-8/16/32), else UTF-8 first, then cp1252 and latin-1 (with a warning); newlines
+    normalised as Python's text mode does. Binary is refused: a NUL anywhere, or many control characters."""
+    # UTF-32 LE's mark starts with UTF-16 LE's, so it is tried first.
+    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    marked = next((encoding for bom, encoding in boms if data.startswith(bom)), None)
+    if marked is not None:
         try:
-            text = data.decode(encoding)
+            text, encoding = data.decode(marked), marked
         except UnicodeDecodeError:
-            continue
-        if encoding != "utf-8-sig":
+            raise ArticleError(f"{name}: starts with a {marked.replace('-sig', '').upper()} byte-order mark but is not "
+                               "valid in it, skipped: save it as UTF-8 text") from None
+    else:
+        if b"\x00" in data:
+            raise ArticleError(f"{name}: looks binary (NUL bytes), skipped: save it as UTF-8 text")
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        if encoding != "utf-8":
             log.warning("%s: not UTF-8, read as %s: re-save it as UTF-8 to be sure", name, encoding)
-        return text.replace("\r\n", "\n").replace("\r", "\n"), encoding.replace("-sig", "")
-    raise ArticleError(f"{name}: cannot be decoded as text, skipped: save it as UTF-8")
+    # Text has next to no control characters; binary read as latin-1 has one byte in four or so.
+    controls = sum(1 for ch in text if ch not in "\t\n\r\f\v" and unicodedata.category(ch) in ("Cc", "Cs"))
+    if "\x00" in text or controls > max(3, len(text) // 100):
+        raise ArticleError(f"{name}: looks binary ({controls:,} control characters), skipped: save it as UTF-8 text")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding.replace("-sig", "")
 
 
 def parse_article(text: str, source: str, suffix: str) -> Article:

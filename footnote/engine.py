@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from pathlib import Path
@@ -16,16 +15,16 @@ from footnote.answering.ranker import load_models
 from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
 from footnote.answering.verify import offsets_hold
-from footnote.atomic import write_bytes
 from footnote.catalog import Catalog, IndexCorrupt
-from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, decode
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
 from footnote.indexer import IndexBusy, Indexer, IndexReport, Progress, pending_changes
 from footnote.memory import limit_heaps, release_free_memory
+from footnote.questions import clean_question
 from footnote.retrieval import HybridRetriever, SentenceTable
 from footnote.settings import Settings
 from footnote.store import IndexUnavailable, IndexWriteError, get_collections, open_client
+from footnote.uploads import Saved, save_upload
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
@@ -56,6 +55,11 @@ class Engine:
         self._catalog_stamp: int | None = None
         self._models = load_models()
         self.gaps = GapLog(settings.gaps_path)
+        self.llm = None  # ANSWER_MODE=llm: answering/llm.py phrases what the classifier answers
+        if settings.answer_mode == "llm":
+            from footnote.answering.llm import LLMAnswerer
+
+            self.llm = LLMAnswerer(settings)
 
     # -- loading -------------------------------------------------------------------------------
     @property
@@ -154,32 +158,18 @@ class Engine:
             release_free_memory()  # the old table and the run's garbage: else each update ratchets the size up
         return report
 
-    def add_article(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
-        """Save an uploaded article under seeds/ with a safe name, then index it."""
-        name = Path(filename).name
-        stem, suffix = Path(name).stem, Path(name).suffix.lower()
-        if suffix not in ARTICLE_SUFFIXES:
-            raise ValueError(f"{name}: only {', '.join(ARTICLE_SUFFIXES)} articles can be added")
-        if len(data) > self.settings.max_article_bytes:
-            raise ValueError(f"{name}: {len(data) / 1e6:.1f} MB is over the {self.settings.max_article_bytes / 1e6:.0f} MB limit")
-        try:
-            text, _ = decode(data, name)
-        except ArticleError as exc:
-            raise ValueError(str(exc)) from None
-        if not text.strip():
-            raise ValueError(f"{name}: is empty")
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:80] or "article"
-        self.settings.seeds_dir.mkdir(parents=True, exist_ok=True)
-        target = self.settings.seeds_dir / f"{safe}{suffix}"
-        write_bytes(target, data)
-        return target.relative_to(self.settings.seeds_dir).as_posix(), self.index(show_bar=False)
+    def add_article(self, filename: str, data: bytes, replace: bool = False) -> tuple[Saved, IndexReport]:
+        """Save an uploaded article under seeds/ (footnote.uploads: safe name, no silent overwrite,
+        refused when it holds nothing to index), then index it. UploadRefused says why not."""
+        saved = save_upload(self.settings, filename, data, replace=replace)
+        return saved, self.index(show_bar=False)
 
     # -- answering -----------------------------------------------------------------------------
     def ask(self, question: str, context: str | None = None) -> Answer:
         started = time.perf_counter()
-        question = (question or "").strip()
-        if not question:
-            return Answer(question, "", False, error="the question is empty: ask something about the articles")
+        question, problem = clean_question(question)
+        if problem:
+            return Answer(question, "", False, error=problem)
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return Answer(question[:200], "", False,
@@ -189,6 +179,15 @@ class Engine:
         except IndexCorrupt as exc:
             raise IndexUnavailable(str(exc)) from exc
         timings: dict[str, float] = {}
+        asked, use_llm = question, self.llm is not None
+        if context and use_llm:
+            t = time.perf_counter()
+            standalone = self.llm.standalone(question, context)
+            timings["rewrite"] = (time.perf_counter() - t) * 1000
+            if standalone is None:
+                use_llm = False  # the endpoint failed once: the offline path for the rest of this question
+            else:  # the previous question still joins the search text: a rewrite that lost it costs nothing
+                question = standalone
         query = retrieval_query(question, context)
         t = time.perf_counter()
         candidates = self.candidates(question, context, table)
@@ -206,6 +205,13 @@ class Engine:
             ranked = TokenMatchReranker(self.embed_model, self._models.rerank).postprocess_nodes(ranked, query_str=query)
             timings["rerank"] = (time.perf_counter() - t) * 1000
         answer = self._decide(question, ranked, table, refusal)
+        if use_llm and answer.found:  # the classifier's refusals stand; the model may only add its own
+            t = time.perf_counter()
+            answer = self.llm.answer(question, ranked, table, answer, lambda node: self._citations([node], table))
+            timings["llm"] = (time.perf_counter() - t) * 1000
+            if not answer.found:
+                self.gaps.record(question, None, answer.closest)
+        answer.question = asked
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         return answer
@@ -277,6 +283,7 @@ class Engine:
             "indexed_at": table.catalog.indexed_at or None,
             "embed_model": self.embed_model.model_name,
             "answer_mode": self.settings.answer_mode,
+            **(self.llm.status() if self.llm is not None else {}),
         }
 
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
@@ -286,6 +293,8 @@ class Engine:
         return [(s.n, s.text) for s in entry.sentences if n - before <= s.n <= n + after]
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
         self._client = None
         self._table = None
         self._catalog = None

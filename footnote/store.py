@@ -61,8 +61,8 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         if settings.chroma_host:
             headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=chroma_settings
-            )
+                host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, headers=headers,
+                settings=chroma_settings)
         path = chroma_path(settings)
         path.mkdir(parents=True, exist_ok=True)
         try:

@@ -18,8 +18,9 @@ PACKAGE = ROOT / "footnote"
 # The core, bottom up: a module imports from its own layer or the ones before it, never from a later one.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("footnote.settings", "footnote.lean", "footnote.memory", "footnote.atomic"),
-    ("footnote.text",),
+    ("footnote.text", "footnote.questions"),
     ("footnote.reading", "footnote.corpus"),
+    ("footnote.uploads",),  # writes into seeds/ what the corpus reader accepts
     ("footnote.catalog",),
     ("footnote.chunking", "footnote.embeddings", "footnote.models", "footnote.store"),
     ("footnote.keywords",),

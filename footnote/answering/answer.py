@@ -39,3 +39,5 @@ class Answer:
     # On a refusal: the closest article looked at, so the asker knows where the articles stop.
     closest: str | None = None
     error: str | None = None
+    # Who wrote the answer text: "extractive" (the offline path, also every fallback) or "llm".
+    mode: str = "extractive"

@@ -18,7 +18,7 @@ SENTENCE_FEATURES = ("dense", "dense_beyond_title", "dense_gap", "bm25", "chunk"
                      "short")
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
 REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
-                    "chunk_top", "title_share", "lead_top")
+                    "chunk_top", "title_share", "lead_top", "heading_share")
 
 log = logging.getLogger(__name__)
 

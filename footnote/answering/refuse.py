@@ -33,6 +33,8 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "chunk_top": feats["chunk"],
         "title_share": len(words & title) / len(words) if words else 0.0,
         "lead_top": feats["lead"],
+        # Team documents: the headings over the sentence (and the page title) hold the question's words.
+        "heading_share": len(words & (title | set(terms(meta.get("section", ""))))) / len(words) if words else 0.0,
     }
 
 

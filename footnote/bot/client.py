@@ -12,7 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from footnote.bot.cogs.utils.answer_view import reply_privately
+from footnote.bot.cogs.utils.checks import UserCooldown
 from footnote.bot.cogs.utils.formatting import NO_PINGS
+from footnote.bot.scope import Scope, ServedTree
 from footnote.engine import Engine
 from footnote.feedback import FeedbackLog
 from footnote.settings import Settings
@@ -29,8 +31,10 @@ class FootnoteBot(commands.AutoShardedBot):
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups in threads without a mention; dropped if not granted
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
-                         help_command=None, chunk_guilds_at_startup=False, **options)
+                         help_command=None, chunk_guilds_at_startup=False, tree_cls=ServedTree, **options)
         self.settings = settings
+        self.scope = Scope(self, settings.discord_guild_id)
+        self.sources_cooldown = UserCooldown(settings.cooldown_seconds)  # the Sources button, per user
         self.engine = engine
         self.watch = watch
         self.feedback = FeedbackLog(settings.feedback_path)
@@ -81,20 +85,29 @@ class FootnoteBot(commands.AutoShardedBot):
             log.exception("could not start the health server on port %s", self.settings.health_port)
 
     async def _sync_commands(self) -> None:
-        try:
-            if self.settings.discord_guild_id:
-                guild = discord.Object(id=self.settings.discord_guild_id)
-                self.tree.copy_global_to(guild=guild)  # guild commands appear at once; global ones take time
-                synced = await self.tree.sync(guild=guild)
-            else:
-                synced = await self.tree.sync()
-            log.info("synced %d app commands (%s)", len(synced),
-                     f"guild {self.settings.discord_guild_id}" if self.settings.discord_guild_id else "global")
-        except discord.HTTPException:
-            log.exception("syncing app commands failed; existing commands stay as they were")
+        """Commands exist in the served guilds only. The global list is synced empty, which also removes
+        global commands an older version registered (they would show in every guild the bot is in)."""
+        for guild_id in sorted(self.scope.guild_ids):
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+        self.tree.clear_commands(guild=None)
+        for guild_id in sorted(self.scope.guild_ids) + [None]:
+            try:
+                synced = await self.tree.sync(guild=None if guild_id is None else discord.Object(id=guild_id))
+                log.info("synced %d app commands (%s)", len(synced), f"guild {guild_id}" if guild_id else "global")
+            except discord.HTTPException:
+                log.exception("syncing app commands to %s failed; existing commands stay as they were",
+                              f"guild {guild_id}" if guild_id else "the global list")
 
     async def on_ready(self) -> None:
         log.info("ready as %s (%s) in %d guilds", self.user, getattr(self.user, "id", "?"), len(self.guilds))
+        for guild in self.guilds:
+            if guild.id not in self.scope.guild_ids:
+                self.scope.ignore_guild(guild.id, guild.name)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        if guild.id not in self.scope.guild_ids:
+            self.scope.ignore_guild(guild.id, guild.name)
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: the ask cog's listener handles mentions, DMs and thread follow-ups."""

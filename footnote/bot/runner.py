@@ -16,12 +16,17 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 20.0  # how long a SIGTERM waits for questions being answered (Docker waits 10 s by default)
 TOKEN_HELP = ("DISCORD_TOKEN is {what}: set DISCORD_TOKEN=<your bot token> in .env or the environment "
               "(Discord Developer Portal → your application → Bot → Reset Token)")
+GUILD_HELP = ("DISCORD_GUILD_ID is not set: the bot serves only the guilds listed there; set DISCORD_GUILD_ID=<server id> "
+              "(right-click the server → Copy Server ID), several separated by commas")
 
 
 def run_bot(settings: Settings, watch: bool) -> int:
-    """Run until SIGTERM/SIGINT; 0 on a clean stop, 2 when the token is missing or refused."""
+    """Run until SIGTERM/SIGINT; 0 on a clean stop, 2 when the token or the guild is missing, or refused."""
     if not settings.discord_token.strip():
         print(f"error: {TOKEN_HELP.format(what='not set')}", file=sys.stderr)
+        return 2
+    if not settings.discord_guild_id:
+        print(f"error: {GUILD_HELP}", file=sys.stderr)
         return 2
     from footnote.engine import Engine  # imported late: a missing token should fail without loading models
 

@@ -19,8 +19,6 @@ from tests.bot.articles import DJIBOUTI, HARWICK
 from tests.bot.fake_discord import FakeDiscord
 from tests.conftest import SEED_ARTICLE
 
-ADMIN_ROLE = "Footnote Admins"
-
 
 @pytest.fixture(scope="session")
 def bot_root(tmp_path_factory) -> Path:
@@ -61,18 +59,22 @@ async def fake_discord(request, monkeypatch):
 
 @pytest.fixture
 def bot_settings(bot_root, bot_engine, fake_discord, tmp_path) -> Settings:
-    return replace(bot_engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=int(fake_discord.guild_id),
-                   admin_role=ADMIN_ROLE, cooldown_seconds=0.0, feedback_db=tmp_path / "feedback.sqlite3")
+    return replace(bot_engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=(int(fake_discord.guild_id),),
+                   admin_role_id=(int(fake_discord.admin_role["id"]),), cooldown_seconds=0.0,
+                   feedback_db=tmp_path / "feedback.sqlite3")
 
 
 @pytest.fixture
 def seeds_restored(bot_engine):
     """For tests that add articles to the shared index: take them out again afterwards."""
     seeds = bot_engine.settings.seeds_dir
-    before = set(seeds.iterdir())
+    before = {path: path.read_bytes() for path in seeds.iterdir() if path.is_file()}
     yield seeds
-    for path in set(seeds.iterdir()) - before:
-        path.unlink()
+    for path in set(seeds.iterdir()) - set(before):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path, data in before.items():
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
     bot_engine.index(show_bar=False)
 
 

@@ -35,7 +35,10 @@ class Recorded:
 class FakeDiscord:
     TOKEN = "fake-bot-token"
 
-    def __init__(self, heartbeat_interval_ms: int = 400, message_content_intent: bool = True) -> None:
+    def __init__(self, heartbeat_interval_ms: int = 400, message_content_intent: bool = True,
+                 foreign_guild: bool = False) -> None:
+        """`foreign_guild`: the bot is also in a second guild, which its settings do not list, where
+        "mallory" has Manage Server. "eve" is in neither guild (she can only DM the bot)."""
         self.requests: list[Recorded] = []
         self.unknown_routes: list[str] = []
         self.rejected: list[tuple[str, list[str]]] = []  # (path, limit errors) Discord would 400 on
@@ -56,6 +59,13 @@ class FakeDiscord:
         self.guild = p.guild(self.guild_id, self.users["mod"]["id"], roles,
                              [p.text_channel(self.channel_id, self.guild_id, "general")],
                              [p.member(self.bot_user, [], p.MEMBER_PERMISSIONS)])
+        self.outsiders = {name: p.user(p.snowflake(), name) for name in ("mallory", "eve")}
+        self.foreign_guild_id, self.foreign_channel_id = p.snowflake(), p.snowflake()
+        self.foreign_guild = p.guild(self.foreign_guild_id, self.outsiders["mallory"]["id"],
+                                     [p.role(self.foreign_guild_id, "@everyone", p.MEMBER_PERMISSIONS, 0)],
+                                     [p.text_channel(self.foreign_channel_id, self.foreign_guild_id, "lobby")],
+                                     [p.member(self.bot_user, [], p.MEMBER_PERMISSIONS)])
+        self.guilds = [self.guild] + ([self.foreign_guild] if foreign_guild else [])
         self._runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -86,12 +96,17 @@ class FakeDiscord:
 
     def ready_payload(self, session_id: str) -> dict:
         return {"v": 10, "user": self.bot_user, "session_id": session_id, "shard": [0, 1],
-                "resume_gateway_url": self.gateway_url, "guilds": [{"id": self.guild_id, "unavailable": True}],
+                "resume_gateway_url": self.gateway_url, "guilds": [{"id": g["id"], "unavailable": True} for g in self.guilds],
                 "application": {"id": self.app_id, "flags": self.app_flags},
                 "private_channels": [], "relationships": []}
 
     # ---- what the tests do as Discord users -------------------------------------------------
-    def _member(self, name: str) -> dict:
+    def user(self, name: str) -> dict:
+        return self.users.get(name) or self.outsiders[name]
+
+    def _member(self, name: str, guild_id: str | None = None) -> dict:
+        if guild_id == self.foreign_guild_id:  # everyone there may manage it, mallory above all
+            return p.member(self.user(name), [], p.MEMBER_PERMISSIONS | p.MANAGE_GUILD)
         role_ids = self.user_roles.get(name, [])
         perms = p.MEMBER_PERMISSIONS
         for r in self.guild["roles"]:
@@ -102,20 +117,40 @@ class FakeDiscord:
     def _channel(self, channel_id: str) -> dict:
         if channel_id in self.threads:
             return self.threads[channel_id]
+        if channel_id == self.foreign_channel_id:
+            return p.text_channel(channel_id, self.foreign_guild_id, "lobby")
         return p.text_channel(channel_id, self.guild_id, "general")
+
+    def guild_of(self, channel_id: str) -> str | None:
+        """The guild a channel is in; None for a DM channel."""
+        if channel_id == self.foreign_channel_id:
+            return self.foreign_guild_id
+        return self.guild_id if channel_id in self.threads or channel_id == self.channel_id else None
+
+    def is_member(self, guild_id: str, user_id: str) -> bool:
+        names = self.users if guild_id == self.guild_id else {"mallory": 0} if guild_id == self.foreign_guild_id else {}
+        return any(self.user(name)["id"] == user_id for name in names)
 
     async def interact(self, itype: int, data: dict, user: str, channel_id: str | None = None,
                        message: dict | None = None) -> str:
-        """Dispatch INTERACTION_CREATE as Discord does when a user runs a command or clicks; returns its token."""
+        """Dispatch INTERACTION_CREATE as Discord does when a user runs a command or clicks; returns its token.
+
+        The guild is the channel's; in a DM channel the interaction has a `user` and no guild."""
         channel_id = channel_id or self.channel_id
+        guild_id = self.guild_of(channel_id)
         token = f"itoken-{p.snowflake()}"
         iid = p.snowflake()
         payload = {"id": iid, "application_id": self.app_id, "type": itype, "token": token, "version": 1,
-                   "attachment_size_limit": 10 * 1024 * 1024, "data": data, "guild_id": self.guild_id,
-                   "channel_id": channel_id, "channel": self._channel(channel_id),
-                   "member": self._member(user), "app_permissions": str(p.MEMBER_PERMISSIONS),
-                   "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
-                   "authorizing_integration_owners": {"0": self.guild_id}}
+                   "attachment_size_limit": 10 * 1024 * 1024, "data": data,
+                   "channel_id": channel_id, "app_permissions": str(p.MEMBER_PERMISSIONS),
+                   "locale": "en-US", "entitlements": [], "context": 0 if guild_id else 1,
+                   "authorizing_integration_owners": {"0": guild_id or "0"}}
+        if guild_id:
+            payload.update(guild_id=guild_id, member=self._member(user, guild_id), guild_locale="en-US",
+                           channel=self._channel(channel_id))
+        else:
+            payload.update(user=self.user(user), channel={"id": channel_id, "type": 1,
+                                                          "recipients": [self.user(user)]})
         if message is not None:
             payload["message"] = message
         self.interactions[token] = {"id": iid, "channel_id": channel_id, "user": user, "original": None,
@@ -126,14 +161,21 @@ class FakeDiscord:
         return token
 
     async def slash(self, name: str, user: str = "alice", channel_id: str | None = None,
-                    attachment: tuple[str, bytes] | None = None, **options) -> str:
-        """Run a slash command; like Discord, only commands the bot has synced exist."""
-        scope = self.commands.get(self.guild_id, []) + self.commands.get("global", [])
+                    attachment: tuple[str, bytes] | None = None, forged: bool = False, **options) -> str:
+        """Run a slash command; like Discord, only commands the bot has synced exist in a guild.
+
+        `forged`: send it anyway with the served guild's command, as if it had been registered where
+        the channel is (a stale global command, another deployment of the same application)."""
+        guild_id = self.guild_of(channel_id or self.channel_id)
+        scope = self.commands.get(guild_id, []) + self.commands.get("global", [])
+        if forged:
+            scope = [c for commands in self.commands.values() for c in commands]
         command = next((c for c in scope if c["name"] == name), None)
         if command is None:
             raise AssertionError(f"/{name} was never synced; synced: {[c['name'] for c in scope]}")
-        data = {"id": command["id"], "name": name, "type": 1, "guild_id": self.guild_id,
-                "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
+        data = {"id": command["id"], "name": name, "type": 1, "guild_id": command.get("guild_id", self.guild_id),
+                "options": [{"name": k, "type": 5 if isinstance(v, bool) else 3, "value": v}
+                            for k, v in options.items()]}
         if attachment is not None:
             att = self.add_attachment(*attachment)
             data["options"].append({"name": "file", "type": 11, "value": att["id"]})
@@ -147,16 +189,16 @@ class FakeDiscord:
     async def say(self, content: str, user: str = "alice", channel_id: str | None = None,
                   dm: bool = False, mention_bot: bool = False) -> dict:
         """A user posts a message; Discord delivers it as MESSAGE_CREATE."""
-        author = self.users[user]
+        author = self.user(user)
         # A DM channel id is stable per user, as on Discord.
         channel_id = str(int(author["id"]) + 1) if dm else channel_id or self.channel_id
         mentions = [self.bot_user] if mention_bot else []
         if mention_bot:
             content = f"<@{self.bot_user['id']}> {content}"
-        msg = p.message(channel_id, author, {"content": content}, guild_id=None if dm else self.guild_id,
-                        mentions=mentions)
+        guild_id = None if dm else self.guild_of(channel_id)
+        msg = p.message(channel_id, author, {"content": content}, guild_id=guild_id, mentions=mentions)
         if not dm:
-            msg["member"] = {k: v for k, v in self._member(user).items() if k != "user"}
+            msg["member"] = {k: v for k, v in self._member(user, guild_id).items() if k != "user"}
         self.messages.append(msg)
         await self.gateway.dispatch("MESSAGE_CREATE", msg)
         return msg

@@ -58,7 +58,8 @@ class FakeGateway:
             self.intents = payload["d"].get("intents")
             self.identified.set()
             await self.dispatch("READY", self.server.ready_payload(self.session_id), ws=ws)
-            await self.dispatch("GUILD_CREATE", self.server.guild, ws=ws)
+            for guild in self.server.guilds:
+                await self.dispatch("GUILD_CREATE", guild, ws=ws)
             self.guild_sent.set()
         elif op == RESUME:
             assert payload["d"]["session_id"] == self.session_id, "RESUME with an unknown session"

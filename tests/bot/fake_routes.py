@@ -43,8 +43,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         return None
 
     def create_message(channel_id: str, payload: dict) -> dict:
-        guild_id = None if channel_id not in fake.threads and channel_id != fake.channel_id else fake.guild_id
-        msg = p.message(channel_id, fake.bot_user, payload, guild_id=guild_id)
+        msg = p.message(channel_id, fake.bot_user, payload, guild_id=fake.guild_of(channel_id))
         fake.messages.append(msg)
         return msg
 
@@ -86,11 +85,20 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         return json_response({"url": fake.gateway_url, "shards": 1, "session_start_limit": {
             "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
 
+    @r.get(API + "/guilds/{guild}/members/{user}")
+    async def guild_member(request):
+        guild, user_id = request.match_info["guild"], request.match_info["user"]
+        name = next((n for n in list(fake.users) + list(fake.outsiders) if fake.user(n)["id"] == user_id), None)
+        if name is None or not fake.is_member(guild, user_id):
+            return json_response({"code": 10007, "message": "Unknown Member"}, 404)
+        return json_response(fake._member(name, guild))
+
     @r.put(API + "/applications/{app}/commands")
     @r.put(API + "/applications/{app}/guilds/{guild}/commands")
     async def sync_commands(request):
-        commands = [dict(c, id=p.snowflake(), application_id=fake.app_id, version=p.snowflake())
-                    for c in request[BODY]]
+        guild = request.match_info.get("guild")
+        commands = [dict(c, id=p.snowflake(), application_id=fake.app_id, version=p.snowflake(),
+                         **({"guild_id": guild} if guild else {})) for c in request[BODY]]
         fake.commands[request.match_info.get("guild", "global")] = commands
         return json_response(commands)
 

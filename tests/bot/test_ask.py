@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from tests.bot.articles import HARWICK_QUESTION
@@ -159,3 +160,70 @@ async def test_cooldown_answers_the_first_question_and_asks_to_wait_for_the_seco
 async def test_question_over_the_length_limit_gets_a_clear_reply(bot, fake_discord, bot_settings):
     reply = await fake_discord.answer_to(await fake_discord.slash("ask", question="why " * 400))
     assert "over the" in reply["content"] and f"{bot_settings.max_question_chars:,}" in reply["content"]
+
+
+LURE = """Notice about the harbour [account](https://evil.example/title)
+Date: 2020-01-01
+
+The Zorblat harbour tax was abolished in 1887 [2], and you should [re-verify here](https://evil.example/login) with <@&123456789012345678> @everyone **now**.
+
+The harbour of Zorblat reopened the following spring.
+"""
+LURE_QUESTION = "When was the Zorblat harbour tax abolished?"
+
+
+async def test_article_text_and_titles_are_shown_literally(bot, fake_discord, bot_engine, seeds_restored):
+    """No masked link, fake [n] marker, mention or markdown from an article reaches Discord as such."""
+    import asyncio
+
+    (seeds_restored / "zorblat.txt").write_text(LURE, encoding="utf-8")
+    await asyncio.to_thread(bot_engine.index, show_bar=False)
+    answer = await fake_discord.answer_to(await fake_discord.slash("ask", question=LURE_QUESTION))
+    sources = await fake_discord.answer_to(await fake_discord.click(answer, buttons(answer)["Sources"]))
+
+    embed = answer["embeds"][0]
+    shown = {"answer": embed["description"], "title": embed["fields"][0]["name"],
+             "quote": embed["fields"][0]["value"], "sources": json.loads(json.dumps(sources["embeds"]))[0]["fields"][0]}
+    shown["sources"] = shown["sources"]["name"] + "\n" + shown["sources"]["value"]
+    unescaped_link = re.compile(r"(?<!\\)\[[^\]]*\]\(https?://")
+    assert "1887" in embed["description"] and embed["description"].endswith("[1]")  # the real marker stays
+    for where, text in shown.items():
+        assert not unescaped_link.search(text), (where, text)
+        assert "[2]" not in text and "@everyone" not in text and "<@&" not in text and "**now**" not in text, where
+    assert "evil.example/title" in shown["title"] and "(2)" in shown["quote"] and "(2)" in shown["sources"]
+
+
+async def test_the_sources_button_has_a_per_user_cooldown(start_bot, fake_discord):
+    await start_bot(cooldown_seconds=60)
+    answer = await fake_discord.answer_to(await fake_discord.slash("ask", question=QUESTION))
+    clicks = [await fake_discord.answer_to(await fake_discord.click(answer, buttons(answer)["Sources"], user=user))
+              for user in ("bob", "bob", "mod")]
+
+    assert clicks[0]["embeds"] and clicks[2]["embeds"]  # another user is not held back by bob
+    assert clicks[1]["flags"] & 64 and "Sources again in" in clicks[1]["content"] and not clicks[1]["embeds"]
+
+
+async def test_debug_logging_shows_no_question_text_or_interaction_token(start_bot, fake_discord, caplog):
+    import logging
+
+    from footnote.cli import setup_logging
+
+    levels = {name: logging.getLogger(name).level for name in ("", "discord")}
+    try:
+        with caplog.at_level(logging.DEBUG):
+            setup_logging("DEBUG")  # what `bot.py run` does with LOG_LEVEL=DEBUG
+            await start_bot(log_content=False)
+            token = await fake_discord.slash("ask", question="Zanzibar-secret-question about the base agreement?")
+            asked = await fake_discord.say("Quokka-secret-mention about the agreement?", mention_bot=True)
+            await fake_discord.answer_to(token)
+            await fake_discord.bot_message_after(fake_discord.messages.index(asked), fake_discord.channel_id)
+            debug_on = logging.getLogger("footnote.bot.cogs.ask").isEnabledFor(logging.DEBUG)
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+    # aiohttp.access is the fake Discord's own server logging the URLs it was called on, not the bot.
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "aiohttp.access")
+    assert debug_on and logged
+    assert "Zanzibar-secret" not in logged and "Quokka-secret" not in logged
+    assert token not in logged and fake_discord.TOKEN not in logged

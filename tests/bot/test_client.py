@@ -21,10 +21,14 @@ async def test_commands_sync_to_the_configured_guild(bot, fake_discord):
     assert ask["options"][0]["name"] == "question" and ask["options"][0]["required"]
 
 
-async def test_commands_sync_globally_without_a_guild(start_bot, fake_discord):
-    await start_bot(discord_guild_id=0)
-    assert {c["name"] for c in fake_discord.commands["global"]} == COMMANDS
-    assert fake_discord.guild_id not in fake_discord.commands
+async def test_without_a_guild_nothing_is_synced_or_served(start_bot, fake_discord):
+    await start_bot(discord_guild_id=())  # `run` refuses this; the bot alone still serves no one
+    asked = await fake_discord.say(QUESTION, mention_bot=True)
+    await asyncio.sleep(0.5)
+
+    assert fake_discord.commands == {"global": []}
+    assert not [m for m in fake_discord.messages[fake_discord.messages.index(asked):]
+                if m["author"]["id"] == fake_discord.bot_user["id"]]
 
 
 async def test_twenty_concurrent_asks_are_all_answered_while_heartbeats_continue(bot, fake_discord):

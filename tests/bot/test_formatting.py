@@ -43,3 +43,10 @@ def test_small_helpers():
     assert clip("abcdef", 4) == "abc…" and clip("abc", 4) == "abc"
     assert len(thread_name("why " * 100)) <= 100 and thread_name("   ") == "Follow-up"
     assert NO_PINGS.to_dict() == {"parse": []}
+
+
+def test_a_refusal_shows_the_closest_title_literally():
+    title = "Tips [log in here](https://evil.example/login) [2] @everyone"
+    embed = answer_embeds(Answer("q", f'The articles don\'t say. The closest article I found is "{title}".', False,
+                                 closest=title))[0]
+    assert "\\[log in here](https://evil.example/login) (2) @\u200beveryone" in embed.description

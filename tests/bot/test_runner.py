@@ -24,6 +24,12 @@ def test_missing_token_exits_2_with_one_line_saying_how_to_set_it(capsys):
     assert err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err and ".env" in err
 
 
+def test_missing_guild_exits_2_with_one_line_naming_the_setting(capsys):
+    assert run_bot(Settings(discord_token="a-token"), watch=False) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: DISCORD_GUILD_ID is not set")
+
+
 async def test_invalid_token_exits_2_with_one_line(fake_discord, bot_settings, capsys):
     code = await asyncio.to_thread(run_bot, replace(bot_settings, discord_token="not-the-token"), False)
     err = capsys.readouterr().err

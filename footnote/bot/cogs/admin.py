@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from footnote.bot.cogs.utils.checks import admin_only
-from footnote.bot.cogs.utils.formatting import NO_PINGS, clip, quiet
+from footnote.bot.cogs.utils.formatting import NO_PINGS, clip, plain
 from footnote.corpus import ARTICLE_SUFFIXES
 from footnote.indexer import IndexBusy, IndexReport
 from footnote.store import IndexUnavailable
@@ -31,7 +31,7 @@ def report_text(prefix: str, report: IndexReport) -> str:
     text = (f"{prefix}: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
             f"{len(report.failed)} failed; {report.articles} articles, {report.sentences} sentences in the index.")
     if report.failed:
-        text += "\n" + "\n".join(f"• {quiet(line)}" for line in report.failed[:10])
+        text += "\n" + "\n".join(f"• {plain(line)}" for line in report.failed[:10])
     return clip(text, 1900)
 
 
@@ -81,37 +81,41 @@ class Admin(commands.Cog):
                 return
             except IndexUnavailable as exc:
                 log.exception("reindex: index unavailable")
-                await interaction.edit_original_response(content=clip(f"⚠️ {quiet(str(exc))}", 1900))
+                await interaction.edit_original_response(content=clip(f"⚠️ {plain(str(exc))}", 1900))
                 return
         log.info("reindex by %s: %s", interaction.user.id, report.summary())
         await interaction.edit_original_response(content=report_text("Reindexed", report), allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="add", description="Add an article (.txt, .md or .html) to seeds/ and index it (admins).")
-    @app_commands.describe(file="The article file; its first line is the title")
+    @app_commands.describe(file="The article file; its first line is the title",
+                           replace="Replace an article of the same name (the old one is kept in seeds/.replaced/)")
     @admin_only()
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
         suffix = Path(file.filename).suffix.lower()
         if suffix not in ARTICLE_SUFFIXES or file.size > self.bot.settings.max_article_bytes:
             limit_mb = self.bot.settings.max_article_bytes / 1e6
             await interaction.response.send_message(
                 f"I can add {', '.join(ARTICLE_SUFFIXES)} files up to {limit_mb:.0f} MB; "
-                f"`{quiet(clip(file.filename, 100))}` is not one.", ephemeral=True, allowed_mentions=NO_PINGS)
+                f"{plain(clip(file.filename, 100))} is not one.", ephemeral=True, allowed_mentions=NO_PINGS)
             return
         await interaction.response.defer(thinking=True)
         data = await file.read()
         async with await self._locked(interaction):
             try:
-                name, report = await asyncio.to_thread(self.bot.engine.add_article, file.filename, data)
-            except ValueError as exc:  # a bad file: the engine's message says what is wrong
-                await interaction.edit_original_response(content=clip(f"Could not add it: {quiet(str(exc))}", 1900),
+                saved, report = await asyncio.to_thread(self.bot.engine.add_article, file.filename, data, replace)
+            except ValueError as exc:  # a bad file or name: the message says what is wrong
+                await interaction.edit_original_response(content=clip(f"Could not add it: {plain(str(exc))}", 1900),
                                                          allowed_mentions=NO_PINGS)
                 return
             except IndexBusy:
                 await interaction.edit_original_response(content=BUSY)
                 return
-        log.info("/add by %s: %s (%s)", interaction.user.id, name, report.summary())
-        await interaction.edit_original_response(
-            content=report_text(f"Added `{quiet(name)}`, ask away", report), allowed_mentions=NO_PINGS)
+        log.info("/add by %s: %s%s (%s)", interaction.user.id, saved.name,
+                 f", the old version moved to {saved.replaced}" if saved.replaced else "", report.summary())
+        done = (f"Replaced {plain(saved.name)} (the old version is in seeds/{plain(saved.replaced)})"
+                if saved.replaced else f"Added {plain(saved.name)}")
+        await interaction.edit_original_response(content=report_text(f"{done}, ask away", report),
+                                                 allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="status", description="What the index holds and how long the bot has been up.")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -126,6 +130,12 @@ class Admin(commands.Cog):
                              ("Answer mode", status.get("answer_mode")),
                              ("Uptime", uptime(time.time() - self.bot.started_at))):
             embed.add_field(name=label, value=clip(str(value), 1024), inline=True)
+        if status.get("answer_mode") == "llm":  # the host only: the key never leaves the settings
+            error = status.get("llm_last_error")
+            last = f"{quiet(error['error'])} (<t:{int(error['at'])}:R>)" if error else "none"
+            embed.add_field(name="LLM endpoint", value=clip(f"{status.get('llm_endpoint')} · {status.get('llm_model')}",
+                                                            1024), inline=True)
+            embed.add_field(name="Last LLM error", value=clip(last, 1024), inline=False)
         embed.set_footer(text=f"as of {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}")
         await interaction.edit_original_response(embed=embed)
 

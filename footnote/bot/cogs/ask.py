@@ -120,7 +120,7 @@ class Ask(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         question = self.question_in(message)
-        if question is None:
+        if question is None or not await self.bot.scope.serves(message.guild and message.guild.id, message.author):
             return
         try:
             async with self.bot.question_in_flight():  # a shutdown waits until the reply is sent

@@ -40,11 +40,20 @@ async def apologise(interaction: discord.Interaction, what: str) -> None:
         log.exception("could not even send the apology")
 
 
+async def served(interaction: discord.Interaction["FootnoteBot"]) -> bool:
+    """Buttons obey the same scope as commands: a click from another guild (a forwarded or copied
+    message) or from a stranger's DM does nothing."""
+    return await interaction.client.scope.serves(interaction.guild_id, interaction.user)
+
+
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(?P<vote>up|down):(?P<answer>\d+)"):
     def __init__(self, vote: str, answer_id: int) -> None:
         super().__init__(discord.ui.Button(emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
                                            custom_id=f"fn:vote:{vote}:{answer_id}"))
         self.vote, self.answer_id = vote, answer_id
+
+    async def interaction_check(self, interaction: discord.Interaction["FootnoteBot"]) -> bool:
+        return await served(interaction)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
@@ -67,6 +76,9 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sou
                                            custom_id=f"fn:sources:{answer_id}"))
         self.answer_id = answer_id
 
+    async def interaction_check(self, interaction: discord.Interaction["FootnoteBot"]) -> bool:
+        return await served(interaction)
+
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
         return cls(int(match["answer"]))
@@ -74,6 +86,8 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sou
     async def callback(self, interaction: discord.Interaction["FootnoteBot"]) -> None:
         try:
             bot = interaction.client
+            if (wait := bot.sources_cooldown.retry_after(interaction.user.id)) > 0:
+                return await reply_privately(interaction, f"Slow down a little: Sources again in {wait:.0f} s.")
             stored = await asyncio.to_thread(bot.feedback.citations, self.answer_id)
             if not stored:
                 return await reply_privately(interaction, "I no longer have the sources for that answer.")

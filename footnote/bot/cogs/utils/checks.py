@@ -12,14 +12,14 @@ class NotAdmin(app_commands.CheckFailure):
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
-    """Manage Server in this channel, or the role named by ADMIN_ROLE (case-insensitive)."""
+    """Manage Server in this channel, or a role whose id is in ADMIN_ROLE_ID. By id, not name: any
+    member allowed to make roles could otherwise name one alike."""
     if interaction.guild is None:
         return False
     if interaction.permissions.manage_guild:
         return True
-    role_name = interaction.client.settings.admin_role.strip().lower()  # type: ignore[attr-defined]
-    roles = getattr(interaction.user, "roles", [])
-    return bool(role_name) and any(r.name.lower() == role_name for r in roles)
+    admin_roles = set(interaction.client.settings.admin_role_id)  # type: ignore[attr-defined]
+    return any(r.id in admin_roles for r in getattr(interaction.user, "roles", []))
 
 
 def admin_only():
@@ -27,8 +27,10 @@ def admin_only():
     def predicate(interaction: discord.Interaction) -> bool:
         if is_admin(interaction):
             return True
-        role = interaction.client.settings.admin_role  # type: ignore[attr-defined]
-        needs = f"the Manage Server permission or the {role!r} role" if role else "the Manage Server permission"
+        roles = interaction.client.settings.admin_role_id  # type: ignore[attr-defined]
+        # <@&id> shows the role's name and, sent with NO_PINGS, notifies nobody.
+        needs = "the Manage Server permission" + (" or the role " + " or ".join(f"<@&{r}>" for r in roles)
+                                                  if roles else "")
         raise NotAdmin(f"Only admins can do that: it needs {needs}.")
     return app_commands.check(predicate)
 

@@ -58,11 +58,51 @@ def quiet(text: str) -> str:
     return discord.utils.escape_mentions(text)
 
 
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+def plain(text: str) -> str:
+    """Article, file or user text shown literally: no markdown, masked links or mentions, and a "[2]"
+    of its own shown as "(2)" so it cannot pass for one of the answer's citation markers."""
+    return quiet(discord.utils.escape_markdown(_MARKER.sub(r"(\1)", text)))
+
+
+def plain_clip(text: str, limit: int) -> str:
+    """`plain(text)` within `limit` characters, never cut inside an escape it added."""
+    shown = plain(text)
+    if len(shown) <= limit:
+        return shown
+    low, high = 0, limit  # the longest cut of the text whose escaped form fits
+    while low < high:
+        mid = (low + high + 1) // 2
+        if len(plain(clip(text, mid))) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    return plain(clip(text, low)) if low else ""
+
+
+def answer_text(answer: Answer) -> str:
+    """The answer for Discord. Its quoted lines ("> sentence [n]", as compose writes them) show the
+    article's sentence literally and keep their real marker; other lines (the short answer, a refusal
+    naming the closest article) are escaped whole but keep real markers too."""
+    real = {str(c.n) for c in answer.citations}
+    quoted = {f"> {c.text} [{c.n}]": c for c in answer.citations}
+    lines = []
+    for line in answer.answer.split("\n"):
+        if (c := quoted.get(line)) is not None:
+            lines.append(f"> {plain(c.text)} [{c.n}]")
+            continue
+        parts = re.split(r"(\[\d{1,3}\])", line)  # odd items are markers
+        lines.append("".join(part if i % 2 and part[1:-1] in real else plain(part) for i, part in enumerate(parts)))
+    return "\n".join(lines)
+
+
 def citation_field(c: Citation) -> tuple[str, str]:
     when = f" ({c.date})" if c.date else ""
-    name = clip(f"[{c.n}] {c.heading}{when}", FIELD_NAME_LIMIT)
-    head = f"sentence {c.sentence + 1} · `{c.location}`\n> "
-    return name, head + clip(c.text.replace("\n", " "), FIELD_VALUE_LIMIT - len(head))
+    name = f"[{c.n}] " + plain_clip(f"{c.heading}{when}", FIELD_NAME_LIMIT - 10)
+    head = f"sentence {c.sentence + 1} · `{c.location.replace('`', 'ˋ')}`\n> "
+    return name, head + plain_clip(c.text.replace("\n", " "), FIELD_VALUE_LIMIT - len(head))
 
 
 def pack_embeds(title: str, description: str, fields: list[tuple[str, str]],
@@ -85,7 +125,8 @@ def answer_embeds(answer: Answer) -> list[discord.Embed]:
     """The answer with its [n] markers, then one field per citation; several embeds when it is long."""
     colour = FOUND_COLOUR if answer.found else REFUSED_COLOUR
     fields = [citation_field(c) for c in answer.citations]
-    embeds = pack_embeds(answer.question, answer.answer or "(no answer)", fields, colour)
+    embeds = pack_embeds(plain_clip(answer.question, TITLE_LIMIT), answer_text(answer) or "(no answer)", fields,
+                         colour)
     embeds[-1].set_footer(text="Sources shows each cited sentence in context · 👍/👎 tell us if this helped"
                           if answer.citations else "👍/👎 tell us if this helped")
     return embeds
@@ -96,8 +137,8 @@ def sources_embeds(blocks: list[tuple[Citation, list[tuple[int, str]]]]) -> list
     fields = []
     for c, context in blocks:
         context = context or [(c.sentence, c.text)]
-        lines = [f"**{text}**" if n == c.sentence else text for n, text in context]
-        name = clip(f"[{c.n}] {c.title} — {c.location}", FIELD_NAME_LIMIT)
+        lines = [f"**{plain(text)}**" if n == c.sentence else plain(text) for n, text in context]
+        name = f"[{c.n}] " + plain_clip(f"{c.title} — {c.location}", FIELD_NAME_LIMIT - 10)
         for k, chunk in enumerate(split_text(" ".join(lines), FIELD_VALUE_LIMIT - 4)):
             fields.append((name if k == 0 else f"[{c.n}] (cont.)", chunk))
     return pack_embeds("Sources", "", fields, FOUND_COLOUR)

@@ -90,7 +90,7 @@ def save_upload(settings: Settings, filename: str, data: bytes, replace: bool = 
         raise UploadRefused(str(exc).replace(", skipped", ", not added")) from None
     replaced = None
     if existing is not None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         backup = seeds / REPLACED_DIR / f"{stamp}-{existing.name}"
         backup.parent.mkdir(exist_ok=True)
         shutil.move(existing, backup)

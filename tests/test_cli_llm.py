@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +26,7 @@ WARNINGS = {  # what the one warning says, per failure
     "fake-no-citation": "all dropped (1 no_citation)",
     "fake-malformed": "holds no JSON object",
     "fake-500": "HTTP 500 from 127.0.0.1",
-    "fake-hang": f"no reply from 127.0.0.1:",
+    "fake-hang": "no reply from 127.0.0.1:",
     "down": "cannot connect to 127.0.0.1:",
 }
 

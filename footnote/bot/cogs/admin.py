@@ -132,7 +132,7 @@ class Admin(commands.Cog):
             embed.add_field(name=label, value=clip(str(value), 1024), inline=True)
         if status.get("answer_mode") == "llm":  # the host only: the key never leaves the settings
             error = status.get("llm_last_error")
-            last = f"{quiet(error['error'])} (<t:{int(error['at'])}:R>)" if error else "none"
+            last = f"{plain(error['error'])} (<t:{int(error['at'])}:R>)" if error else "none"
             embed.add_field(name="LLM endpoint", value=clip(f"{status.get('llm_endpoint')} · {status.get('llm_model')}",
                                                             1024), inline=True)
             embed.add_field(name="Last LLM error", value=clip(last, 1024), inline=False)

@@ -6,13 +6,12 @@ mode "llm"; every kind of bad or failed reply gives the extractive "Until 2066 [
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 
 import pytest
 
 from footnote.corpus import read_article
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import SEED_ARTICLE, free_port
 from tests.fake_openai import BEHAVIOURS, FakeOpenAI, candidates
 from tests.test_cli import ANSWER_KEYS, QUESTION, _seeded, ok, run
 
@@ -29,12 +28,6 @@ WARNINGS = {  # what the one warning says, per failure
     "fake-hang": "no reply from 127.0.0.1:",
     "down": "cannot connect to 127.0.0.1:",
 }
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +47,7 @@ def llm_runs(tmp_path_factory, fake) -> dict:
                    LLM_API_KEY=FakeOpenAI.API_KEY, LLM_TIMEOUT=str(TIMEOUT_S))
 
     runs = {model: ask(model) for model in BEHAVIOURS if model != "fake-trickle"}  # test_llm_client's
-    runs["down"] = ask("fake-correct", base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    runs["down"] = ask("fake-correct", base_url=f"http://127.0.0.1:{free_port()}/v1")
     llm_env = dict(ANSWER_MODE="llm", LLM_BASE_URL=fake.base_url, LLM_MODEL="fake-correct",
                    LLM_API_KEY=FakeOpenAI.API_KEY)
     return {"folder": folder, "runs": runs, "gaps": run(folder, "gaps"), "status": run(folder, "status", **llm_env),

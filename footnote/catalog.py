@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import zlib
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from footnote.atomic import replacing
 from footnote.corpus import Article, Sentence
 
 CATALOG_VERSION = 2  # 2: units carry their section and page; Markdown/HTML text is the visible text
@@ -32,7 +32,7 @@ class Entry:
     sentences: list[Sentence]
 
     @classmethod
-    def from_article(cls, article: Article, stamp: list[int]) -> "Entry":
+    def from_article(cls, article: Article, stamp: list[int]) -> Entry:
         return cls(article.source, article.title, article.date, article.digest, stamp, list(article.sentences))
 
 
@@ -50,7 +50,7 @@ class Catalog:
     _written_file: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def load(cls, index_dir: Path, embed_model: str) -> "Catalog":
+    def load(cls, index_dir: Path, embed_model: str) -> Catalog:
         """The catalog under index_dir; empty when none exists yet. Raises IndexCorrupt when unreadable."""
         path = index_dir / "catalog.json"
         if not path.exists():
@@ -94,43 +94,33 @@ class Catalog:
         return None
 
     def save(self) -> None:
-        """Write atomically: a temp file in the same folder, fsync, then os.replace.
+        """Write atomically (footnote.atomic).
 
         Index runs replace the entries they change, so an entry that is the same object as at the
         last save is copied from the last file, checked by its CRC, instead of being encoded again
-        (the rest of 50k sentences costs ~0.4 s to encode). The file is written entry by entry: held
-        whole as one string it was the peak of a big index run."""
+        (encoding them all is a large part of a save at 50k sentences: docs/measurements-2026.md). The
+        file is written entry by entry: held whole as one string it was the peak of a big index run."""
         head = json.dumps({"version": CATALOG_VERSION, "embed_model": self.embed_model, "indexed_at": self.indexed_at,
                            "failed": self.failed}, ensure_ascii=False, separators=(",", ":"))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         written: dict[str, tuple[Entry, int, int, int]] = {}
-        fd, tmp = tempfile.mkstemp(prefix=".catalog-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, (self._last_written() or nullcontext()) as last:
-                fh.write(f'{head[:-1]},"entries":{{'.encode("utf-8"))
-                for k, (src, entry) in enumerate(self.entries.items()):
-                    fh.write(f'{"," if k else ""}{json.dumps(src, ensure_ascii=False)}:'.encode("utf-8"))
-                    hit, data = self._written.get(src), None
-                    if last is not None and hit is not None and hit[0] is entry:
-                        data = os.pread(last.fileno(), hit[2], hit[1])
-                        if zlib.crc32(data) != hit[3]:
-                            data = None
-                    if data is None:
-                        data = self._encode(entry)
-                    written[src] = (entry, fh.tell(), len(data), zlib.crc32(data))
-                    fh.write(data)
-                fh.write(b"}}")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes it 0600: the bot may run as another user than `index`
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(self.path) as tmp, open(tmp, "wb") as fh, (self._last_written() or nullcontext()) as last:
+            fh.write(f'{head[:-1]},"entries":{{'.encode())
+            for k, (src, entry) in enumerate(self.entries.items()):
+                fh.write(f'{"," if k else ""}{json.dumps(src, ensure_ascii=False)}:'.encode())
+                hit, data = self._written.get(src), None
+                if last is not None and hit is not None and hit[0] is entry:
+                    data = os.pread(last.fileno(), hit[2], hit[1])
+                    if zlib.crc32(data) != hit[3]:
+                        data = None
+                if data is None:
+                    data = self._encode(entry)
+                written[src] = (entry, fh.tell(), len(data), zlib.crc32(data))
+                fh.write(data)
+            fh.write(b"}}")
         st = self.path.stat()
         self._written, self._written_file = written, (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def copy(self) -> "Catalog":
+    def copy(self) -> Catalog:
         """A copy an index run can change while askers keep reading this one (entries are replaced, not edited)."""
         return Catalog(self.path, self.embed_model, dict(self.entries), self.indexed_at, dict(self.failed),
                        dict(self._written), self._written_file)

@@ -1,6 +1,7 @@
 """The terminal front end (click): index, ask, run, feedback, gaps, status. The only stdout writer."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -16,7 +17,7 @@ log = logging.getLogger("footnote")
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "urllib3", "bm25s", "llama_index"):
+    for noisy in ("chromadb", "httpx", "urllib3", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # discord.py's DEBUG lines carry every gateway event (question text, whatever LOG_CONTENT says) and
     # request URLs holding interaction tokens: kept at INFO even when LOG_LEVEL=DEBUG.
@@ -69,9 +70,6 @@ def index(rebuild: bool) -> None:
 
 
 def _print_answer(answer) -> None:
-    if answer.error:
-        click.echo(answer.error)
-        return
     click.echo(answer.answer)
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
@@ -84,7 +82,11 @@ def _print_answer(answer) -> None:
 @click.option("--jsonl", is_flag=True, help='Read {"question": ..., "context": ...} lines on stdin (context: the '
               "thread's earlier question or questions, optional); print one answer a line.")
 def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
-    """Answer QUESTION from the articles, with numbered citations (indexes first if needed)."""
+    """Answer QUESTION from the articles, with numbered citations (indexes first if needed).
+
+    An answer that is an error (an empty or too long question, an index that cannot be read) exits 1,
+    its reason on stderr; with --json its object is printed first. With --jsonl every line is answered
+    and the exit is 0: a line's error is in its "error" key, so one bad line never fails a batch."""
     settings = load_settings()
     setup_logging(settings.log_level)
     if not jsonl and question is None:
@@ -100,8 +102,10 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
         answer = _answer(engine, question)
         if as_json:
             click.echo(json.dumps(asdict(answer), ensure_ascii=False))
-        else:
+        elif not answer.error:
             _print_answer(answer)
+        if answer.error:
+            raise click.ClickException(answer.error)
         return
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -150,23 +154,28 @@ def run(watch: bool) -> None:
 
 
 @cli.command()
-def feedback() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+def feedback(as_json: bool) -> None:
     """Summarise the 👍/👎 feedback the bot collected."""
     settings = load_settings()
-    from footnote.feedback import summary
+    from footnote.feedback import report, summary
 
-    click.echo(summary(settings))
+    click.echo(json.dumps(report(settings), ensure_ascii=False, indent=2) if as_json else summary(settings))
 
 
 @cli.command()
 @click.option("--limit", default=50, show_default=True)
-def gaps(limit: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list of {asked_at, question, best_score, "
+              "closest}, asked_at in Unix seconds.")
+def gaps(limit: int, as_json: bool) -> None:
     """List refused questions (coverage gaps), newest first: which articles to add."""
     from footnote.gaps import GapLog
-    import datetime as dt
 
     settings = load_settings()
-    rows = GapLog(settings.index_dir / "gaps.sqlite3").recent(limit)
+    rows = GapLog(settings.gaps_path).recent(limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     if not rows:
         click.echo("no coverage gaps recorded")
     for r in rows:
@@ -177,15 +186,33 @@ def gaps(limit: int) -> None:
 
 
 @cli.command()
-def status() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (times in Unix seconds).")
+def status(as_json: bool) -> None:
     """Articles, sentences, chunks, last index time, embedding model, answer mode (with an LLM: its host and
     last error)."""
     settings = load_settings()
     setup_logging(settings.log_level)
     try:
-        click.echo(json.dumps(make_engine(settings).status(), indent=2))
+        figures = make_engine(settings).status()
     except _engine_errors() as exc:
         raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    rows = [("Articles", figures["articles"]), ("Sentences", figures["sentences"]), ("Chunks", figures["chunks"]),
+            ("Last indexed", _local_time(figures["indexed_at"])), ("Embedding model", figures["embed_model"]),
+            ("Answer mode", figures["answer_mode"])]
+    if "llm_endpoint" in figures:
+        error = figures.get("llm_last_error")
+        rows += [("LLM endpoint", figures["llm_endpoint"]), ("LLM model", figures["llm_model"]),
+                 ("LLM last error", f"{error['error']} ({_local_time(error['at'])})" if error else "none")]
+    for label, value in rows:
+        click.echo(f"{label + ':':<17}{value}")
+
+
+def _local_time(seconds: float | None) -> str:
+    """Unix seconds as local ISO time, to the second."""
+    return dt.datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds") if seconds else "never"
 
 
 def main() -> None:

@@ -77,7 +77,7 @@ _NLTK_OPTIONAL = ("scipy.stats", "sklearn")
 
 def _import_nltk():
     """nltk, imported as if its optional heavy dependencies were absent: they would stay resident
-    (~80 MB) for the process's life."""
+    for the process's life (tens of MB)."""
     blocked = [] if "nltk" in sys.modules else [name for name in _NLTK_OPTIONAL if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # `import name` → ImportError
@@ -213,7 +213,7 @@ def read_article(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Art
 
 def article_text(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> str:
     """The text an article's offsets point into, without splitting it into sentences: checking a
-    citation must not load the sentence splitter (~100 MB) into a bot."""
+    citation must not load the sentence splitter (nltk, tens of MB) into a bot."""
     return article_document(path, seeds_dir, max_bytes).text
 
 

@@ -28,9 +28,8 @@ from footnote.uploads import Saved, save_upload
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
-# A further sentence is cited when its probability is at least this share of the best one. Chosen with
-# the fifth session's token-match stage (re-scoring the top 5: 0.6 gave cite@any 0.74 at precision
-# 0.52, 0.7 0.73 / 0.57, 0.8 0.70 / 0.62); with the 2026-11-27 ranker 0.7 gives 0.81 / 0.57.
+# A further sentence is cited when its probability is at least this share of the best one: the
+# trade between citing the gold sentence and citing only good ones (docs/measurements-2026.md).
 SECOND_CITATION = 0.7
 
 
@@ -55,7 +54,7 @@ class Engine:
         self._catalog: Catalog | None = None  # the catalog as last read, with the file stamp it had
         self._catalog_stamp: int | None = None
         self._models = load_models()
-        self.gaps = GapLog(settings.index_dir / "gaps.sqlite3")
+        self.gaps = GapLog(settings.gaps_path)
         self.llm = None  # ANSWER_MODE=llm: answering/llm.py phrases what the classifier answers
         if settings.answer_mode == "llm":
             from footnote.answering.llm import LLMAnswerer

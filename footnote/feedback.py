@@ -2,7 +2,8 @@
 
 One row per answer: question, answer text, citations as JSON, who asked, where, when. Votes point at
 an answer row, one per user (a second click changes it). The Sources button and thread follow-ups
-read answers back from here, so they keep working after a restart. `summary()` is `bot.py feedback`."""
+read answers back from here, so they keep working after a restart. `summary()` is `bot.py feedback`.
+Refused questions are listed from the one log of them, the engine's gap log (footnote.gaps)."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from footnote.answering.answer import Answer
+from footnote.gaps import GapLog
 from footnote.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -156,30 +158,42 @@ class FeedbackLog:
             self._db = None
 
 
-def summary(settings: Settings, recent: int = 10) -> str:
-    """A plain-text report: answer and vote counts, the latest 👎 answers and refused questions."""
+def report(settings: Settings, recent: int = 10) -> dict:
+    """Answer and vote counts, the latest 👎 answers and refused questions (all zero before the bot's first answer)."""
     path = settings.feedback_path
-    if not path.exists():
-        return f"No feedback yet ({path} does not exist): the bot writes it as people ask questions."
-    store = FeedbackLog(path)
-    try:
-        counts = store.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers")
-        if not counts:
-            return f"Cannot read the feedback log {path}: check that it is readable (the warning above says why)."
-        answered, refused = counts[0]
-        up, down = store.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")[0]
-        lines = [f"Feedback log: {path}",
-                 f"{answered + refused} questions: {answered} answered, {refused} refused (coverage gaps)",
-                 f"Votes: {up} 👍, {down} 👎"]
-        downvoted = store.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
-                             "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
-        if downvoted:
-            lines.append("Latest 👎 answers:")
-            lines += [f"  - {q!r} -> {a.splitlines()[0][:100] if a else '(empty)'}" for q, a in downvoted]
-        gaps = store.rows("SELECT question, closest FROM answers WHERE found = 0 ORDER BY id DESC LIMIT ?", (recent,))
-        if gaps:
-            lines.append("Latest refused questions (articles to add?):")
-            lines += [f"  - {q!r} (closest: {c or 'none'})" for q, c in gaps]
-        return "\n".join(lines)
-    finally:
-        store.close()
+    answered = refused = up = down = 0
+    downvoted: list[tuple] = []
+    if path.exists():  # read only: `bot.py feedback` must not create the bot's log
+        log = FeedbackLog(path)
+        try:
+            # rows() is empty when the log cannot be read (one warning said why): counts stay 0
+            answered, refused = (log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) "
+                                          "FROM answers") or [(0, 0)])[0]
+            up, down = (log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")
+                        or [(0, 0)])[0]
+            downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
+                                 "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
+        finally:
+            log.close()
+    return {"path": str(path), "questions": answered + refused, "answered": answered, "refused": refused,
+            "votes": {"up": up, "down": down},
+            "downvoted": [{"question": q, "answer": a} for q, a in downvoted],
+            "gaps": GapLog(settings.gaps_path).recent(recent)}
+
+
+def summary(settings: Settings, recent: int = 10) -> str:
+    """`report()` as plain text."""
+    if not settings.feedback_path.exists():
+        return f"No feedback yet ({settings.feedback_path} does not exist): the bot writes it as people ask questions."
+    data = report(settings, recent)
+    lines = [f"Feedback log: {data['path']}",
+             f"{data['questions']} questions: {data['answered']} answered, {data['refused']} refused (coverage gaps)",
+             f"Votes: {data['votes']['up']} 👍, {data['votes']['down']} 👎"]
+    if data["downvoted"]:
+        lines.append("Latest 👎 answers:")
+        lines += [f"  - {d['question']!r} -> {d['answer'].splitlines()[0][:100] if d['answer'] else '(empty)'}"
+                  for d in data["downvoted"]]
+    if data["gaps"]:
+        lines.append("Latest refused questions (articles to add? `bot.py gaps` lists them all):")
+        lines += [f"  - {g['question']!r} (closest: {g['closest'] or 'none'})" for g in data["gaps"]]
+    return "\n".join(lines)

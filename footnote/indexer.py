@@ -8,19 +8,19 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import shutil
 import sys
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.vector_stores.chroma import ChromaVectorStore
 from tqdm import tqdm
 
+from footnote.atomic import replacing
 from footnote.catalog import Catalog, Entry, IndexCorrupt
 from footnote.chunking import SentenceChunker, SentenceEmbedder, article_document, sentences_of
 from footnote.corpus import ArticleError, article_paths, read_article
@@ -126,7 +126,7 @@ class Indexer:
     def _open(self, rebuild: bool, known: Catalog | None) -> tuple[Catalog, SimpleDocumentStore]:
         model = self.embed_model.model_name
         try:
-            # The caller's copy of the file, when it has one, saves parsing it again (~0.5 s at 50k sentences).
+            # The caller's copy of the file, when it has one, saves parsing it again.
             catalog = known.copy() if known is not None else Catalog.load(self.settings.index_dir, model)
             if catalog.embed_model and catalog.embed_model != model:
                 log.warning("index/ was built with %s, EMBED_MODEL is %s: rebuilding", catalog.embed_model, model)
@@ -154,11 +154,8 @@ class Indexer:
             (self.settings.index_dir / name).unlink(missing_ok=True)
 
     def _persist_docstore(self, docstore: SimpleDocumentStore) -> None:
-        path = self._docstore_path()
-        tmp = path.with_name(".docstore.json.tmp")
-        docstore.persist(str(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with replacing(self._docstore_path()) as tmp:
+            docstore.persist(str(tmp))
 
     def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True,
             known: Catalog | None = None) -> IndexReport:
@@ -180,9 +177,9 @@ class Indexer:
         return report
 
     def _scan(self, catalog: Catalog, report: IndexReport):
-        """(articles to embed, stamps of unchanged files, sources on disk)."""
+        """(articles to embed, sources on disk)."""
         seeds = self.settings.seeds_dir
-        todo, stamps, on_disk = [], {}, set()
+        todo, on_disk = [], set()
         for path in article_paths(seeds):
             source = path.relative_to(seeds).as_posix()
             on_disk.add(source)

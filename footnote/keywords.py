@@ -1,8 +1,8 @@
 """Sentence terms as integer ids, and BM25 scored at query time over a sparse term matrix.
 
 Why not bm25s (which we used first): it precomputes every (term, sentence) score, so one added article
-means rebuilding it all, 1.8 s at 50k sentences. Here the index is just term frequencies in a CSC
-matrix, built in ~0.1 s from per-article id arrays that unchanged articles keep; the scores (Lucene's
+means rebuilding it all. Here the index is just term frequencies in a CSC matrix, quickly rebuilt from
+per-article id arrays that unchanged articles keep (docs/measurements-2026.md); the scores (Lucene's
 BM25, bm25s's default, which a test checks ours against) are computed for the question's few terms."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from footnote.answering.evidence import terms
+from footnote.text import terms
 
 
 class Vocabulary:
@@ -44,7 +44,7 @@ class ArticleTerms:
     bounds: np.ndarray  # int64, len = sentences + 1
 
     @classmethod
-    def of(cls, digest: str, texts: list[str], vocab: Vocabulary) -> "ArticleTerms":
+    def of(cls, digest: str, texts: list[str], vocab: Vocabulary) -> ArticleTerms:
         per_sentence = [[vocab.id_of(t) for t in terms(text)] for text in texts]
         bounds = np.zeros(len(per_sentence) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in per_sentence], out=bounds[1:])

@@ -10,8 +10,8 @@ _OTLP_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
 
 def defer_chroma_trace_exporter() -> None:
     """chromadb imports OpenTelemetry's gRPC span exporter when it is imported, although it builds
-    one only when CHROMA_OTEL_COLLECTION_ENDPOINT is set; gRPC then stays resident (~18 MB in every
-    process). A stand-in takes its name and imports the real exporter the first time one is built."""
+    one only when CHROMA_OTEL_COLLECTION_ENDPOINT is set; gRPC then stays resident in every process
+    (docs/measurements-2026.md). A stand-in takes its name and imports the real exporter the first time one is built."""
     if _OTLP_EXPORTER in sys.modules or "chromadb" in sys.modules:
         return
     stand_in = types.ModuleType(_OTLP_EXPORTER)

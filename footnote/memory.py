@@ -21,8 +21,7 @@ def _libc():
 def limit_heaps() -> None:
     """Cap glibc at HEAPS malloc heaps. By default each thread that allocates (the e5 batch runners,
     Chroma's and the bot's threads) may get a heap of its own, up to 8 per core, and each keeps the
-    high-water mark of what passed through it. Call it before those threads start. Indexing 1,000
-    BBC stories: peak ~20 MB lower, no slower."""
+    high-water mark of what passed through it. Call it before those threads start (docs/measurements-2026.md)."""
     libc = _libc()
     if libc is not None:
         libc.mallopt(_M_ARENA_MAX, HEAPS)
@@ -31,7 +30,7 @@ def limit_heaps() -> None:
 def release_free_memory() -> None:
     """glibc keeps freed blocks in its heaps; an index run frees tens of MB a batch (nodes, vectors,
     Chroma's buffers), so without this the process's size creeps up to its high-water mark and stays
-    there. On the 50k-sentence bench: peak 712 → 678 MB, size after indexing 705 → 634 MB."""
+    there (docs/measurements-2026.md)."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -10,12 +10,12 @@ import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from footnote.answering.evidence import TermWeights, terms
 from footnote.catalog import Catalog
 from footnote.corpus import Sentence
 from footnote.embeddings import embed_query
 from footnote.keywords import ArticleTerms, KeywordIndex, Vocabulary
 from footnote.store import IndexUnavailable
+from footnote.text import TermWeights, terms
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class SentenceTable:
     Row i is sentences[i] of article sources[i]; an article's sentences are consecutive rows, so a
     sentence id "source#sN" is row first(source) + N. Both lists hold the catalog's own objects."""
 
-    def __init__(self, catalog: Catalog, previous: "SentenceTable | None" = None) -> None:
+    def __init__(self, catalog: Catalog, previous: SentenceTable | None = None) -> None:
         """Build from the catalog, reusing `previous`'s term ids for articles whose text is unchanged."""
         self.catalog = catalog
         self.vocab = previous.vocab if previous else Vocabulary()
@@ -51,7 +51,7 @@ class SentenceTable:
         self.keywords = KeywordIndex(self._ids, self._bounds, len(self.vocab))
         keywords, ids = self.keywords, self.vocab.ids
         # Not a method of the table: bound, it would make the table a reference cycle, so a replaced table
-        # (~8 MB at 50k sentences) would wait for the garbage collector instead of going at once.
+        # (megabytes at 50k sentences) would wait for the garbage collector instead of going at once.
         self.weights = TermWeights(lambda term: keywords.idf(ids.get(term, -1)))
         self._article_terms: dict[str, set[str]] = {}
 

@@ -113,8 +113,12 @@ class Settings:
     def feedback_path(self) -> Path:
         return self.feedback_db or self.index_dir / "feedback.sqlite3"
 
+    @property
+    def gaps_path(self) -> Path:
+        return self.index_dir / "gaps.sqlite3"
+
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, dotenv_path: str | Path | None = ".env") -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, dotenv_path: str | Path | None = ".env") -> Settings:
         """Defaults < `.env` < the process environment. A bad value raises SettingsError naming the key."""
         values: dict[str, str] = {}
         if dotenv_path is not None and Path(dotenv_path).is_file():

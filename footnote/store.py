@@ -206,10 +206,9 @@ def collection_name(base: str, model_name: str) -> str:
     return f"{base}_{safe}"[:63]
 
 
-# How many graph nodes an HNSW search visits (Chroma's default is 100). At 100 the dev index's searches
-# found 0.963 of the true 40 nearest sentences (0.928 at 50k) and half of them missed at least one, and
-# two processes over the same files disagreed on the candidates of 84 of 683 questions. At 500: 0.999
-# (0.984 at 50k), for ~1 ms more a search at 8k sentences and ~2 ms at 50k (README).
+# How many graph nodes an HNSW search visits. Chroma's default, 100, misses some of the true nearest
+# sentences, so two processes over the same files can disagree on the candidates; 500 finds nearly all
+# for about a millisecond more a search (docs/measurements-2026.md).
 SEARCH_EF = 500
 
 

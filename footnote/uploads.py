@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from footnote.atomic import publish
 from footnote.corpus import ARTICLE_SUFFIXES, ArticleError, read_article
 from footnote.settings import Settings
 
@@ -89,10 +90,10 @@ def save_upload(settings: Settings, filename: str, data: bytes, replace: bool = 
         raise UploadRefused(str(exc).replace(", skipped", ", not added")) from None
     replaced = None
     if existing is not None:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         backup = seeds / REPLACED_DIR / f"{stamp}-{existing.name}"
         backup.parent.mkdir(exist_ok=True)
         shutil.move(existing, backup)
         replaced = backup.relative_to(seeds).as_posix()
-    os.replace(staged, seeds / name)
+    publish(staged, seeds / name)
     return Saved(name, replaced)

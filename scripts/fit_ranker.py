@@ -130,7 +130,7 @@ def reranked(k: int, data, first: Logistic, matches: TokenMatches, only_contende
 
 def fit_rerank_model(ks, data, first: Logistic, matches: TokenMatches, names) -> Logistic:
     """Fitted on the whole top RERANK_TOP_N of each question (the contenders alone leave most questions
-    one candidate, nothing to learn from: held out 0.677 against 0.688), applied to the contenders."""
+    one candidate, nothing to learn from: docs/measurements-2026.md), applied to the contenders."""
     rows = []
     for k in ks:
         if data[k][2]:
@@ -154,8 +154,8 @@ def heldout_top1(data, answerable, folds, names) -> float:
 
 def select_features(data, answerable, folds, min_gain: float = 0.004) -> tuple[str, ...]:
     """Forward selection from dense cosine alone: add the feature that most raises held-out top-1,
-    while it raises it by at least `min_gain` (about two questions). Measured 2026-11-26: all 13
-    features together scored 0.665 held out, dense cosine alone 0.683, so more is not better."""
+    while it raises it by at least `min_gain` (about two questions): more features are not better
+    (docs/measurements-2026.md)."""
     chosen = ["dense"]
     best = heldout_top1(data, answerable, folds, chosen)
     print(f"  feature selection: dense alone {best:.3f}", file=sys.stderr)

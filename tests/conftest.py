@@ -1,7 +1,10 @@
-"""Shared fixtures: tmp seeds/ and index/ per test, the seed article, one real embedding model per session."""
+"""Shared fixtures: tmp seeds/ and index/ per test, the seed article, one real embedding model for the run."""
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,16 @@ def write(folder: Path, name: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on at the moment (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def run_fresh(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `script` in a fresh Python from the repository root: its own imports, heap and module state."""
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=ROOT)

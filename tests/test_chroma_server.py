@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,12 @@ from chromadb.config import Settings as ChromaSettings
 from footnote.engine import Engine
 from footnote.health import start_health_server
 from footnote.settings import Settings
-from footnote.store import IndexUnavailable, collection_name, CHUNKS, SENTENCES
+from footnote.store import CHUNKS, SENTENCES, IndexUnavailable, collection_name
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow  # a real `chroma run` server process
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class ChromaServer:

@@ -4,6 +4,7 @@ Each subprocess costs a few seconds of imports, so the commands run once per mod
 shared tmp folder that starts with an empty index; the tests assert on the recorded results."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import pytest
 from footnote.corpus import read_article
 from footnote.settings import Settings
 from tests.conftest import ROOT, SEED_ARTICLE
+
+pytestmark = pytest.mark.slow  # every test reads a `python bot.py` subprocess
 
 QUESTION = "When does the base agreement expire?"
 UNANSWERABLE = "What is the boiling point of mercury?"
@@ -52,7 +55,8 @@ def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def asked(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """An empty index, then: ask --json (indexes first), ask --jsonl, index (nothing to do), gaps, status."""
+    """An empty index, then: ask --json (indexes first), ask --jsonl, index (nothing to do), gaps, status,
+    feedback, and empty questions."""
     folder = _seeded(tmp_path_factory.mktemp("cli-ask"))
     lines = [
         {"id": "q-1", "question": QUESTION},
@@ -66,7 +70,12 @@ def asked(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
         "jsonl_ids": [row["id"] for row in lines],
         "index": run(folder, "index"),
         "gaps": run(folder, "gaps"),
+        "gaps_json": run(folder, "gaps", "--json"),
         "status": run(folder, "status"),
+        "status_json": run(folder, "status", "--json"),
+        "feedback_json": run(folder, "feedback", "--json"),
+        "empty": run(folder, "ask", ""),
+        "empty_json": run(folder, "ask", "--json", "  "),
     }
 
 
@@ -115,14 +124,37 @@ def test_gaps_lists_the_refused_question(asked):
     proc = ok(asked["gaps"])
     assert UNANSWERABLE in proc.stdout
     assert QUESTION not in proc.stdout  # answered questions are not gaps
+    rows = json.loads(ok(asked["gaps_json"]).stdout)
+    assert [r["question"] for r in rows] == [UNANSWERABLE]
+    assert set(rows[0]) == {"asked_at", "question", "best_score", "closest"}
+    assert rows[0]["closest"] == "Russia's military bases in Syria"
 
 
-def test_status_prints_json_with_articles_and_sentences(asked):
-    proc = ok(asked["status"])
-    status = json.loads(proc.stdout)
+def test_status_prints_readable_text_and_json_on_request(asked):
+    status = json.loads(ok(asked["status_json"]).stdout)
     assert status["articles"] == 1
     assert status["sentences"] == _expected_sentences()
     assert status["chunks"] >= 1 and status["indexed_at"]
+    text = ok(asked["status"]).stdout
+    assert re.search(r"^Articles: +1$", text, re.M) and re.search(rf"^Sentences: +{status['sentences']}$", text, re.M)
+    when = re.search(r"^Last indexed: +(\S+)$", text, re.M).group(1)  # local ISO time, not Unix seconds
+    assert dt.datetime.fromisoformat(when).timestamp() == pytest.approx(status["indexed_at"], abs=1)
+
+
+def test_feedback_json_before_the_bot_answered_has_zero_counts_and_the_gaps(asked):
+    report = json.loads(ok(asked["feedback_json"]).stdout)
+    assert (report["questions"], report["votes"], report["downvoted"]) == (0, {"up": 0, "down": 0}, [])
+    assert [g["question"] for g in report["gaps"]] == [UNANSWERABLE]
+
+
+def test_an_error_answer_exits_1_with_its_reason_on_stderr(asked):
+    proc = asked["empty"]
+    assert proc.returncode == 1 and proc.stdout == "", proc.stdout
+    assert "the question is empty" in proc.stderr
+    proc = asked["empty_json"]  # --json still prints the object, whose "error" says why
+    assert proc.returncode == 1
+    answer = json.loads(proc.stdout)
+    assert set(answer) == ANSWER_KEYS and "empty" in answer["error"] and "the question is empty" in proc.stderr
 
 
 def test_index_prints_counts_and_a_run_with_nothing_changed_embeds_nothing(asked):

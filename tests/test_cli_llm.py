@@ -6,16 +6,16 @@ mode "llm"; every kind of bad or failed reply gives the extractive "Until 2066 [
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from footnote.corpus import read_article
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import SEED_ARTICLE, free_port
 from tests.fake_openai import BEHAVIOURS, FakeOpenAI, candidates
 from tests.test_cli import ANSWER_KEYS, QUESTION, _seeded, ok, run
+
+pytestmark = pytest.mark.slow  # `python bot.py` subprocesses against the fake LLM server
 
 TIMEOUT_S = 2
 FALLBACKS = ["fake-unknown-id", "fake-2099", "fake-no-citation", "fake-malformed", "fake-500", "fake-hang", "down"]
@@ -25,15 +25,9 @@ WARNINGS = {  # what the one warning says, per failure
     "fake-no-citation": "all dropped (1 no_citation)",
     "fake-malformed": "holds no JSON object",
     "fake-500": "HTTP 500 from 127.0.0.1",
-    "fake-hang": f"no reply from 127.0.0.1:",
+    "fake-hang": "no reply from 127.0.0.1:",
     "down": "cannot connect to 127.0.0.1:",
 }
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +47,11 @@ def llm_runs(tmp_path_factory, fake) -> dict:
                    LLM_API_KEY=FakeOpenAI.API_KEY, LLM_TIMEOUT=str(TIMEOUT_S))
 
     runs = {model: ask(model) for model in BEHAVIOURS if model != "fake-trickle"}  # test_llm_client's
-    runs["down"] = ask("fake-correct", base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    runs["down"] = ask("fake-correct", base_url=f"http://127.0.0.1:{free_port()}/v1")
     llm_env = dict(ANSWER_MODE="llm", LLM_BASE_URL=fake.base_url, LLM_MODEL="fake-correct",
                    LLM_API_KEY=FakeOpenAI.API_KEY)
     return {"folder": folder, "runs": runs, "gaps": run(folder, "gaps"), "status": run(folder, "status", **llm_env),
+            "status_json": run(folder, "status", "--json", **llm_env),
             "extractive": run(folder, "ask", "--json", QUESTION)}
 
 
@@ -155,12 +150,16 @@ def test_only_the_question_and_the_candidate_sentences_leave_the_machine(llm_run
 
 
 def test_status_shows_the_mode_the_host_and_the_last_error_never_the_key(llm_runs, fake):
-    proc = ok(llm_runs["status"])
+    proc = ok(llm_runs["status_json"])
     status = json.loads(proc.stdout)
     assert status["answer_mode"] == "llm" and status["llm_model"] == "fake-correct"
     assert status["llm_endpoint"] == fake.base_url.split("//")[1].split("/")[0]  # 127.0.0.1:port
     assert status["llm_last_error"]["error"].startswith("cannot connect to 127.0.0.1:")  # the last run: "down"
     assert FakeOpenAI.API_KEY not in proc.stdout + proc.stderr
+    text = ok(llm_runs["status"])  # the same figures as text
+    assert f"LLM endpoint:    {status['llm_endpoint']}" in text.stdout
+    assert "LLM last error:  cannot connect to 127.0.0.1:" in text.stdout
+    assert FakeOpenAI.API_KEY not in text.stdout + text.stderr
 
 
 def test_extractive_mode_is_the_default_and_says_so(llm_runs):

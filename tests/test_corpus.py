@@ -1,11 +1,8 @@
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from footnote.corpus import ArticleError, article_paths, read_article, split_sentences
-from tests.conftest import SEED_ARTICLE, write
+from tests.conftest import SEED_ARTICLE, run_fresh, write
 
 
 def test_seed_article_title_date_and_offsets(seeds):
@@ -79,6 +76,7 @@ def test_article_paths_skip_hidden_and_other_types(tmp_path):
     assert [p.relative_to(seeds).as_posix() for p in article_paths(seeds)] == ["a.txt", "d.pdf", "e.HTML", "sub/b.md"]
 
 
+@pytest.mark.slow  # a fresh interpreter importing nltk and scipy
 def test_splitting_sentences_does_not_load_nltks_optional_dependencies():
     """nltk's package init would import scipy.stats and scikit-learn (~80 MB for the process's life)
     for features it treats as optional; the splitter never uses them, so it imports nltk without them."""
@@ -86,8 +84,7 @@ def test_splitting_sentences_does_not_load_nltks_optional_dependencies():
               "print(len(split_sentences('It rained. Dr. Smith left at 5 p.m. on Monday. Then it stopped.', 0)),"
               " 'nltk' in sys.modules, 'scipy.stats' in sys.modules or 'sklearn' in sys.modules)\n"
               "import scipy.stats\nprint(scipy.stats.norm.cdf(0))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = run_fresh(script)
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines()
     assert first == "3 True False", first  # split as punkt splits, without scipy.stats or sklearn

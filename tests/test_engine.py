@@ -1,7 +1,4 @@
 """The engine end to end: real model, real Chroma, the bundled seed article."""
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -9,6 +6,7 @@ from pydantic import PrivateAttr
 
 from footnote.catalog import Catalog
 from footnote.store import IndexUnavailable
+from tests.conftest import run_fresh
 
 QUESTION = "When does the base agreement expire?"
 
@@ -166,14 +164,14 @@ def test_status_counts(engine, seeds):
     assert status["chunks"] >= 2 and status["indexed_at"]
 
 
+@pytest.mark.slow  # a fresh interpreter that loads the engine and the model
 def test_answering_from_an_existing_index_does_not_load_the_sentence_splitter(engine, seeds, settings):
     """nltk (the splitter) costs ~100 MB: a bot that only answers must not import it, e.g. to verify quotes."""
     engine.index(show_bar=False)
     script = ("import sys\nfrom footnote.engine import Engine\nfrom footnote.settings import Settings\n"
               "answer = Engine(Settings.from_env(dotenv_path=None)).ask('When does the base agreement expire?')\n"
               "print(answer.found, len(answer.citations), 'nltk' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = run_fresh(script, timeout=300)
     assert done.returncode == 0, done.stderr
     found, _, splitter_loaded = done.stdout.split()
     assert found == "True" and splitter_loaded == "False", done.stdout

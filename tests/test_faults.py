@@ -23,6 +23,8 @@ from footnote.indexer import BATCH_ARTICLES, index_lock
 from footnote.settings import Settings
 from footnote.store import CHUNKS, SENTENCES, collection_name
 
+pytestmark = pytest.mark.slow  # kills, locks, read-only and full disks around real `bot.py index` processes
+
 REPO = Path(__file__).resolve().parents[1]
 EMBED = Settings().embed_model  # the default model, pinned for the subprocesses too (env may differ)
 _SYL = ["ka", "lo", "mi", "ve", "dra", "tor", "sun", "bel", "qua", "rin", "os", "zel", "fen", "gar", "pol", "yth"]
@@ -221,9 +223,8 @@ def test_index_read_only_clear_error_old_index_intact(tmp_path):
     for source in extra:
         (tmp_path / "seeds" / source).unlink()
     assert_answers(tmp_path, facts)  # writable again: the old index is whole and in step
-    if (tmp_path / "ask.rc").read_text().strip() != "0":
-        pytest.xfail("engine: embedded Chroma cannot open a read-only index/, so `ask` cannot answer from it: "
-                     + (tmp_path / "ask.err").read_text().strip()[-300:])
+    # A read-only index/ still answers: embedded Chroma opens it without writing.
+    assert (tmp_path / "ask.rc").read_text().strip() == "0", (tmp_path / "ask.err").read_text().strip()[-300:]
     answer = json.loads((tmp_path / "ask.out").read_text())
     assert answer["found"] and year in answer["answer"]
 
@@ -251,13 +252,10 @@ def test_disk_full_while_indexing_clear_error_old_index_intact(tmp_path):
     assert (tmp_path / "ask.rc").read_text().strip() == "0", (tmp_path / "ask.err").read_text()[-2000:]
     answer = json.loads((tmp_path / "ask.out").read_text())
     assert answer["found"] and year in answer["answer"], answer
-    if "Traceback" in err:
-        pytest.xfail("engine: disk full while indexing ends in a traceback, not a one-line error: "
-                     + [line for line in err.splitlines() if "Error" in line][-1][:300])
+    assert "Traceback" not in err, err[-2000:]  # one line that says what to do
     assert "disk" in err.lower() or "space" in err.lower(), err
-    if (tmp_path / "full-ask.rc").read_text().strip() != "0":
-        pytest.xfail("engine: with the disk full, embedded Chroma cannot open index/, so `ask` cannot answer: "
-                     + (tmp_path / "full-ask.err").read_text().strip()[-300:])
+    # With the disk still full, the old index answers: opening it writes nothing.
+    assert (tmp_path / "full-ask.rc").read_text().strip() == "0", (tmp_path / "full-ask.err").read_text()[-300:]
 
 
 def test_corrupt_store_named_command_repairs_it_and_keeps_the_broken_one(tmp_path):

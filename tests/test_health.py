@@ -18,14 +18,9 @@ from footnote.engine import Engine
 from footnote.health import probe, start_health_server
 from footnote.settings import Settings
 from footnote.store import SENTENCES, collection_name
+from tests.conftest import free_port
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

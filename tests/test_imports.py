@@ -1,7 +1,8 @@
 """Imports point one way (STYLE.md "Which way imports go"): walk every module under footnote/ with `ast`.
 
-settings → corpus → embeddings/store → indexer → retrieval → answering → engine → cli, health, bot.
-Function-level (lazy) imports count too: they point the same way once they run."""
+settings → text → reading/corpus → catalog → chunking/embeddings/models/store → keywords → indexer → retrieval
+→ answering → feedback/gaps → engine → cli, health, bot. Function-level (lazy) imports count too: they point
+the same way once they run."""
 from __future__ import annotations
 
 import ast
@@ -14,10 +15,21 @@ from tests.conftest import ROOT
 
 PACKAGE = ROOT / "footnote"
 
-# Everything left of the engine, plus feedback.py (shared by the bot and `bot.py feedback`).
-CORE = ("footnote.settings", "footnote.corpus", "footnote.catalog", "footnote.chunking", "footnote.embeddings",
-        "footnote.models", "footnote.store", "footnote.indexer", "footnote.retrieval", "footnote.answering",
-        "footnote.gaps", "footnote.feedback", "footnote.uploads", "footnote.questions")
+# The core, bottom up: a module imports from its own layer or the ones before it, never from a later one.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("footnote.settings", "footnote.lean", "footnote.memory", "footnote.atomic"),
+    ("footnote.text", "footnote.questions"),
+    ("footnote.reading", "footnote.corpus"),
+    ("footnote.uploads",),  # writes into seeds/ what the corpus reader accepts
+    ("footnote.catalog",),
+    ("footnote.chunking", "footnote.embeddings", "footnote.models", "footnote.store"),
+    ("footnote.keywords",),
+    ("footnote.indexer",),
+    ("footnote.retrieval",),
+    ("footnote.answering",),
+    ("footnote.feedback", "footnote.gaps"),  # logs of answers, shared by the engine and the front ends
+)
+CORE = tuple(module for layer in LAYERS for module in layer)
 FRONT_ENDS = ("footnote.engine", "footnote.cli", "footnote.bot", "footnote.health", "click", "aiohttp", "discord")
 
 # What footnote/bot may take from the rest of the package: module → names (None: anything).
@@ -82,6 +94,11 @@ def load_modules() -> dict[str, tuple[Path, ast.AST, bool]]:
 MODULES = load_modules()
 
 
+def layer_of(module: str) -> int | None:
+    """The core layer a module belongs to; None outside the core (the engine, front ends, other packages)."""
+    return next((i for i, layer in enumerate(LAYERS) if within(module, layer)), None)
+
+
 def direction_errors(name: str, tree: ast.AST, is_package: bool) -> list[str]:
     errors = []
     for imp in imports_of(tree, name, is_package):
@@ -90,6 +107,8 @@ def direction_errors(name: str, tree: ast.AST, is_package: bool) -> list[str]:
             errors.append(f"{where}: discord belongs under footnote/bot only")
         if within(name, CORE) and within(imp.module, FRONT_ENDS):
             errors.append(f"{where}: a module left of the engine imports a front end")
+        elif (own := layer_of(name)) is not None and (theirs := layer_of(imp.module)) is not None and theirs > own:
+            errors.append(f"{where}: {LAYERS[own][0]}'s layer imports from a later layer ({LAYERS[theirs][0]}'s)")
         if within(name, "footnote.bot") and within(imp.module, "footnote") and not within(imp.module, "footnote.bot"):
             allowed = BOT_MAY_IMPORT.get(imp.module, set())
             if imp.module == "footnote":
@@ -143,10 +162,20 @@ def test_the_walk_sees_the_whole_package_and_its_imports():
     ("footnote.bot.cogs.ask", "from footnote.retrieval import HybridRetriever\n", "internals"),
     ("footnote.bot.cogs.ask", "from footnote.indexer import Indexer\n", "internals"),
     ("footnote.bot.cogs.ask", "from footnote.answering.select import SentenceSelector\n", "internals"),
+    ("footnote.keywords", "from footnote.answering.evidence import terms\n", "later layer"),
+    ("footnote.text", "from footnote.corpus import Sentence\n", "later layer"),
+    ("footnote.retrieval", "def f():\n    from footnote.answering.select import SentenceSelector\n", "later layer"),
+    ("footnote.catalog", "from footnote.indexer import Indexer\n", "later layer"),
 ])
 def test_the_checker_catches_a_wrong_way_import(name, source, needle):
     errors = direction_errors(name, ast.parse(source), False)
     assert len(errors) == 1 and needle in errors[0], errors
+
+
+def test_every_module_has_its_place():
+    """A new module must be given a layer (or be the engine or a front end), so the order covers it."""
+    placed = CORE + FRONT_ENDS
+    assert [name for name in MODULES if name != "footnote" and not within(name, placed)] == []
 
 
 def test_imports_point_the_right_way():

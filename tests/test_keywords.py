@@ -5,11 +5,11 @@ import bm25s
 import numpy as np
 import pytest
 
-from footnote.answering.evidence import terms
 from footnote.catalog import Catalog, Entry
 from footnote.corpus import Sentence
 from footnote.keywords import ArticleTerms, KeywordIndex, Vocabulary
 from footnote.retrieval import SentenceTable
+from footnote.text import terms
 
 SENTENCES = [
     "The harbour master keeps a log of every boat that sails from the harbour.",

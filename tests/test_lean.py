@@ -1,7 +1,8 @@
 """chromadb's tracing exporter (and gRPC with it) is imported only when tracing is really used."""
-import subprocess
-import sys
-from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_fresh
 
 SCRIPT = """
 import sys
@@ -14,9 +15,9 @@ print(type(exporter).__module__, "grpc" in sys.modules)
 """
 
 
+@pytest.mark.slow  # a fresh interpreter importing chromadb and gRPC
 def test_grpc_loads_only_when_a_trace_exporter_is_built():
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = run_fresh(SCRIPT)
     assert done.returncode == 0, done.stderr
     before, after = done.stdout.splitlines()
     assert before == "False"

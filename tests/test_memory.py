@@ -1,11 +1,9 @@
 """release_free_memory really hands freed heap back to the OS (glibc), in a fresh process."""
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from footnote.memory import _libc
+from tests.conftest import run_fresh
 
 SCRIPT = """
 import re
@@ -22,8 +20,7 @@ print(freed - rss())
 
 @pytest.mark.skipif(_libc() is None, reason="not glibc")
 def test_freed_heap_goes_back_to_the_os():
-    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = run_fresh(SCRIPT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 100, f"only {done.stdout.strip()} MB handed back of ~200 MB freed (0 without a trim)"
 
@@ -48,8 +45,7 @@ _libc().malloc_stats()  # one "Arena N:" block per heap, on stderr
 @pytest.mark.skipif(_libc() is None, reason="not glibc")
 def test_threads_share_a_few_heaps():
     def heaps(mode: str) -> int:
-        done = subprocess.run([sys.executable, "-c", HEAPS_SCRIPT, mode], capture_output=True, text=True,
-                              timeout=60, cwd=Path(__file__).resolve().parent.parent)
+        done = run_fresh(HEAPS_SCRIPT, mode, timeout=60)
         assert done.returncode == 0, done.stderr
         return done.stderr.count("Arena ")
 

@@ -9,6 +9,8 @@ import pytest
 from tests.test_cli import ok, run
 from tests.test_reading import make_docx, make_pdf
 
+pytestmark = pytest.mark.slow  # `python bot.py ask --jsonl` subprocesses
+
 TRAVEL_MD = """---
 title: Travel policy
 ---

@@ -1,7 +1,7 @@
 """Answer and Citation: their fields are the JSON contract of `ask --json` (keys are never renamed)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,3 @@ class Answer:
     error: str | None = None
     # Who wrote the answer text: "extractive" (the offline path, also every fallback) or "llm".
     mode: str = "extractive"
-
-    def to_dict(self) -> dict:
-        return asdict(self)

@@ -5,12 +5,13 @@ import re
 from bisect import bisect_right
 
 from footnote.answering.answer import Citation
-from footnote.answering.evidence import _MONTHS, _WORD, STOPWORDS, answer_type, terms
+from footnote.answering.evidence import answer_type
+from footnote.text import MONTHS, STOPWORDS, WORD, terms
 
 _PREP = r"(?:(?:until|till|since|by|in|from|before|after|on|during|around|about|of|at|to)\s+)?"
 _DATE_PHRASE = re.compile(
-    rf"\b{_PREP}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|{_MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
+    rf"\b{_PREP}(?:\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTHS}\s+\d{{4}}|{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|{MONTHS}\s+\d{{4}}|(?:the\s+)?\d{{4}}s|\d{{4}}(?:\s*[–-]\s*\d{{2,4}})?|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+century"
     r"|\d{1,3}(?=\s+(?-i:BC|AD|BCE|CE)\b))(?:\s+(?-i:BC|AD|BCE|CE)\b)?\b",  # "the 6th century BC", "410 AD"
     re.IGNORECASE,
 )
@@ -75,14 +76,13 @@ def short_answer(question: str, sentence: str) -> str | None:
 
     Of several, the one nearest the question's own words in the sentence, as an answer usually sits next
     to what the question restates ("Years after the Great Council, the army under Osric, Edwin's son…"
-    answers "Who was Edwin's son?" with Osric, not Great Council). On the dev set's typed SQuAD questions,
-    given the gold sentence, the first phrase of the type was right 47 and wrong 34 times of 90; this
-    choice, 66 and 14 of 83 (benches/bench_quality.py measures it behind the ranker)."""
+    answers "Who was Edwin's son?" with Osric, not Great Council): right far more often than the first
+    phrase of the type (docs/measurements-2026.md; benches/bench_quality.py measures it behind the ranker)."""
     kind = answer_type(question)
     if kind is None:
         return None
     asked = set(terms(question))
-    words = list(_WORD.finditer(sentence))
+    words = list(WORD.finditer(sentence))
     anchors = [i for i, w in enumerate(words) if (t := terms(w.group(0))) and t[0] in asked]
     ends = [w.end() for w in words]  # the word holding offset o is the first whose end is past o
 

@@ -2,38 +2,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
 
-import Stemmer
+from footnote.text import MONTHS, STOPWORDS, terms
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
-_DATE = re.compile(rf"\b{_MONTHS}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTHS}|\b(century|decade|today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_DATE = re.compile(rf"\b{MONTHS}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{MONTHS}|\b(century|decade|today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"\b\d[\d,.]*\s*(%|percent|per cent|million|billion|thousand|hundred|km|miles?|metres?|meters?|kg|tons?|tonnes?|years?|days?|hours?|minutes?|feet|ft|inches|pounds?)|[$£€¥]\s?\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]+")
-
-STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further had has have having he her
-here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-once only or other our ours ourselves out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were what when where which while
-who whom whose why will with would you your yours yourself yourselves many much name named called known one ones""".split())
-
-_stemmer = Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words (stop words dropped): what BM25 and coverage compare."""
-    return [_stem(w) for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in STOPWORDS]
 
 
 def bigram_overlap(question_terms: list[str], text_terms: list[str]) -> float:
@@ -94,11 +70,6 @@ def without_title_words(question: str, title_terms: set[str]) -> str:
     return " ".join(kept) or question
 
 
-def words(text: str) -> frozenset[str]:
-    """Lower-cased word forms, unstemmed: what a name in a sentence is compared with."""
-    return frozenset(w.lower() for w in re.findall(r"\w+", text))
-
-
 def specifics(question: str) -> list[str]:
     """The question's numbers and proper names: an answer must not be about other ones."""
     found = [m.group(0).rstrip(".,") for m in _NUMBER.finditer(question)]
@@ -113,18 +84,3 @@ def missing_specifics(question: str, text: str) -> float:
         return 0.0
     low = text.lower()
     return sum(1 for item in items if item.lower() not in low) / len(items)
-
-
-@dataclass(frozen=True)
-class TermWeights:
-    """Weighs question terms by inverse document frequency (the keyword index's, over sentences)."""
-
-    idf: Callable[[str], float]
-
-    def coverage(self, question_terms: list[str], text_terms: set[str]) -> float:
-        """IDF-weighted share of the question's terms present in the text."""
-        if not question_terms:
-            return 0.0
-        weights = {t: self.idf(t) for t in set(question_terms)}
-        total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0

@@ -4,7 +4,7 @@ A sentence vector is one average: it says a sentence is about the question's top
 holds the words the question turns on. Late interaction (ColBERT's MaxSim, here zero-shot on e5's
 own last layer) matches each question token with its closest token in the sentence and averages
 those best matches. Only the first ranker's contenders are re-encoded, since this costs a model pass
-per sentence (~7 ms on 2 cores); see the README for what it buys on the dev set.
+per sentence; docs/measurements-2026.md says what it costs and buys on the dev set.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from footnote.answering.ranker import Logistic
 
 # Which of the first ranker's best are re-scored: at most its top 3, and of those only the ones whose
-# probability is at least half the top one's (the top one always, for the refusal). Held out on the
-# dev set, the top 3 gain as much as the top 5 or 10, and dropping the far ones changes no answer,
-# while ~60% of questions then encode one sentence, not three (README).
+# probability is at least half the top one's (the top one always, for the refusal). Held out, a wider
+# top gains nothing and dropping the far ones changes no answer, while most questions then encode one
+# sentence, not three (docs/measurements-2026.md).
 RERANK_TOP_N = 3
 CONTENDER_SHARE = 0.5
 

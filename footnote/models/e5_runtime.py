@@ -31,16 +31,17 @@ _FILES = ("model.onnx", "tokenizer.model", "special_tokens.json", "normalize.jso
 
 
 _SPACE_RUNS = re.compile(" {2,}")
-# Tokens per batch. Small batches, two at a time (see E5Onnx), measured on 6,337 BBC sentences:
-# 128 → ~430 sentences/s and 235 MB peak; 512 → ~400 and 320 MB; 2048 → ~350 and 420 MB.
+# Tokens per batch. Small batches, two at a time (see E5Onnx), embed fastest at the lowest peak
+# (docs/measurements-2026.md).
 MAX_BATCH_TOKENS = 128
 
 
 class E5Onnx:
     def __init__(self, model_dir: Path, threads: int = 2):
-        """`threads` batches run at once, each on one core. One session serves them all (one copy of
-        the weights): for this small model, batches side by side embed ~14% more sentences/s than one
-        batch at a time on two intra-op threads, and a single question is no slower (3.8 vs 4.2 ms)."""
+        """`threads` batches run at once, each on one core. One onnxruntime session serves them all
+        (one copy of the weights): for this small model, batches side by side embed more sentences a
+        second than one batch at a time on two intra-op threads, and a single question is no slower
+        (docs/measurements-2026.md)."""
         import onnxruntime as ort
         import sentencepiece
 
@@ -67,11 +68,11 @@ class E5Onnx:
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # No activation arena: tensors come from malloc and go back when freed. Batches are small
         # (MAX_BATCH_TOKENS), so the arena saved little, and it kept its high-water mark (from
-        # the longest sentences) until shrunk. Indexing 1,000 BBC stories without it: ~270 vs
-        # ~237 sentences/s, and a peak ~15 MB lower with the allocator limits in footnote.memory.
+        # the longest sentences) until shrunk. Without it indexing is faster and peaks lower
+        # (docs/measurements-2026.md).
         so.enable_cpu_mem_arena = False
         # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
-        # SkipLayerNormalization CPU kernel is ~6x slower, so ORT must not fuse it back.
+        # SkipLayerNormalization CPU kernel is much slower, so ORT must not fuse it back.
         self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
                                           providers=["CPUExecutionProvider"],
                                           disabled_optimizers=["SkipLayerNormFusion"])
@@ -165,7 +166,7 @@ class E5Onnx:
         ids = self._ids([("query: " if query else "passage: ") + t for t in texts])
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
         # One text a batch, longest first: these are a question's few candidates, so the runners share
-        # them out and nothing is padded (5 dev sentences: ~22 ms, against ~25 ms in 128-token batches).
+        # them out and nothing is padded (faster than 128-token batches: docs/measurements-2026.md).
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
 
         def run(k: int) -> None:

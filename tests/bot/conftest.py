@@ -1,4 +1,4 @@
-"""Bot fixtures: one real Engine per session, a fresh fake Discord and a fresh FootnoteBot per test.
+"""Bot fixtures: one real Engine for the whole test run, a fresh fake Discord and a fresh FootnoteBot per test.
 
 discord.py is pointed at the fake the supported way, through its base URLs (`Route.BASE`, and the
 URL `/gateway/bot` returns); none of the bot's own code is patched."""

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from footnote.engine import Engine
+from tests.conftest import free_port
 
 QUESTION = "When does the base agreement end?"
 COMMANDS = {"ask", "reindex", "add", "status"}
@@ -106,9 +107,7 @@ async def test_health_endpoint_reports_ready_once_connected(start_bot, fake_disc
 
     import aiohttp
 
-    with socket.socket() as s:  # a free port for the health server
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     bot = await start_bot(health_port=port)
     async with aiohttp.ClientSession() as session:
         async with session.get(f"http://127.0.0.1:{port}/readyz") as response:

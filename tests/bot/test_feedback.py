@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlite3
 
 from footnote.answering.answer import Answer, Citation
-from footnote.feedback import FeedbackLog, summary
+from footnote.feedback import FeedbackLog, report, summary
+from footnote.gaps import GapLog
 from footnote.settings import Settings
 
 CITE = Citation(1, "russia-syria-bases.txt", "Russia's military bases in Syria", "2017-01-20", 2, 10, 40,
@@ -33,6 +34,7 @@ def test_summary_counts_votes_and_lists_refused_questions(tmp_path):
     a = log.record_answer(Answer("When?", "Until 2066 [1].", True, [CITE]), 1, 10)
     b = log.record_answer(Answer("Who signed it?", "Damascus [1].", True, [CITE]), 1, 10)
     log.record_answer(Answer("Capital of France?", "The articles don't say.", False, closest="Syria bases"), 2, 10)
+    GapLog(settings.gaps_path).record("Capital of France?", 0.12, "Syria bases")  # as the engine logs a refusal
     log.record_vote(a, 5, 1)
     log.record_vote(b, 5, -1)
     log.close()
@@ -43,6 +45,17 @@ def test_summary_counts_votes_and_lists_refused_questions(tmp_path):
     assert "'Capital of France?' (closest: Syria bases)" in text
     with sqlite3.connect(settings.feedback_path) as db:  # plain SQLite: readable by any tool
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (3,)
+
+
+def test_refused_questions_come_from_the_one_gap_log(tmp_path):
+    settings = Settings(index_dir=tmp_path)
+    log = FeedbackLog(settings.feedback_path)
+    log.record_answer(Answer("Capital of France?", "The articles don't say.", False, closest="Syria bases"), 2, 10)
+    log.close()
+    assert report(settings)["refused"] == 1 and report(settings)["gaps"] == []  # the answer row is no gap log
+    GapLog(settings.gaps_path).record("Asked on the CLI?", 0.2, None)
+    assert [g["question"] for g in report(settings)["gaps"]] == ["Asked on the CLI?"]
+    assert "'Asked on the CLI?' (closest: none)" in summary(settings)
 
 
 def test_summary_without_a_log_says_so(tmp_path):

@@ -9,6 +9,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from footnote.bot.runner import run_bot
 from footnote.settings import Settings
 from tests.conftest import ROOT, SEED_ARTICLE
@@ -36,6 +38,7 @@ async def test_invalid_token_exits_2_with_one_line(fake_discord, bot_settings, c
     assert [r.path for r in fake_discord.requests] == ["/users/@me"]  # stopped at login, before any work
 
 
+@pytest.mark.slow  # a real `python bot.py run` process
 async def test_process_answers_then_exits_0_on_sigterm(fake_discord, tmp_path):
     seeds = tmp_path / "proc" / "seeds"
     seeds.mkdir(parents=True)

@@ -106,7 +106,7 @@ def test_long_text_is_truncated(e5):
 
 @pytest.fixture
 def spy_build(monkeypatch, model_dir):
-    """Replace the (slow) real build with a copy of the session's model."""
+    """Replace the (slow) real build with a copy of the model built once for the test run."""
     calls = []
 
     def fake_build(out_dir, src=None):

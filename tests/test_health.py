@@ -4,15 +4,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import chromadb
-from chromadb.config import Settings as ChromaSettings
 import pytest
+from chromadb.config import Settings as ChromaSettings
 
 from footnote.engine import Engine
 from footnote.health import probe, start_health_server

@@ -16,6 +16,8 @@ from footnote.engine import Engine
 from footnote.settings import Settings
 from tests.test_faults import EMBED, make_articles, write_article
 
+pytestmark = pytest.mark.slow  # `python bot.py` processes sharing one INDEX_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -18,6 +18,8 @@ from footnote.feedback import FeedbackLog
 from footnote.settings import Settings
 from tests.conftest import ROOT, SEED_ARTICLE
 
+pytestmark = pytest.mark.slow  # `python bot.py run` processes on read-only and full disks
+
 QUESTION = "When does the base agreement end?"
 
 

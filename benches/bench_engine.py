@@ -7,6 +7,7 @@
 Prints one JSON line: index sentences/s, add-one seconds, ask p50/p95 ms (warm, in process), peak RSS MB
 of that whole run, and the peak RSS of a fresh serving process that loads the index and answers (a bot).
 The stories are written to a temporary folder and never copied into the project."""
+
 from __future__ import annotations
 
 import argparse
@@ -52,10 +53,19 @@ print(json.dumps({"serve_ready_s": round(ready_s, 2), "serve_peak_rss_mb": round
 
 def serving_figures(env: dict, n_questions: int) -> dict:
     """What a bot holds: a fresh process that loads the built index and answers (it indexes nothing)."""
-    questions = [json.loads(line)["question"] for line in
-                 (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[:n_questions]]
-    done = subprocess.run([sys.executable, "-c", SERVE], input=json.dumps(questions), env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    questions = [
+        json.loads(line)["question"]
+        for line in (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[:n_questions]
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE],
+        input=json.dumps(questions),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -81,15 +91,20 @@ def main() -> None:
     index_s = time.perf_counter() - t0
 
     extra = seeds / "added-one.txt"
-    extra.write_text("A late article\n\nThe committee met on Tuesday to approve the new harbour budget. "
-                     "It allocated 4.5 million pounds to repairs. Work starts in March.\n", encoding="utf-8")
+    extra.write_text(
+        "A late article\n\nThe committee met on Tuesday to approve the new harbour budget. "
+        "It allocated 4.5 million pounds to repairs. Work starts in March.\n",
+        encoding="utf-8",
+    )
     engine.ask("warm up")
     t0 = time.perf_counter()
     engine.index(show_bar=False)
     add_one_s = time.perf_counter() - t0
 
-    questions = [json.loads(line)["question"] for line in
-                 (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[: args.questions]]
+    questions = [
+        json.loads(line)["question"]
+        for line in (SHARED / "eval" / "dev" / "questions.jsonl").read_text().splitlines()[: args.questions]
+    ]
     engine.ask(questions[0])
     latencies = []
     for q in questions:
@@ -99,18 +114,25 @@ def main() -> None:
     extra.unlink()
     engine.index(show_bar=False)
     serving = serving_figures(env, args.questions)
-    print(json.dumps({
-        "embed_model": engine.embed_model.model_name,
-        "articles": report.articles, "sentences": report.sentences,
-        "index_s": round(index_s, 1),
-        "index_sentences_per_s": round(report.sentences_embedded / index_s, 1) if report.sentences_embedded else None,
-        "add_one_s": round(add_one_s, 3),
-        "ask_ms_p50": round(statistics.median(latencies), 1),
-        "ask_ms_p95": round(percentile(latencies, 0.95), 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "questions": len(latencies),
-        **serving,
-    }))
+    print(
+        json.dumps(
+            {
+                "embed_model": engine.embed_model.model_name,
+                "articles": report.articles,
+                "sentences": report.sentences,
+                "index_s": round(index_s, 1),
+                "index_sentences_per_s": round(report.sentences_embedded / index_s, 1)
+                if report.sentences_embedded
+                else None,
+                "add_one_s": round(add_one_s, 3),
+                "ask_ms_p50": round(statistics.median(latencies), 1),
+                "ask_ms_p95": round(percentile(latencies, 0.95), 1),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "questions": len(latencies),
+                **serving,
+            }
+        )
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

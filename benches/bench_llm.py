@@ -11,6 +11,7 @@ one JSON line per set: both figure tables, what verification dropped (statements
 model's outcomes (answered, refused, all_dropped, failed), the questions each mode refused that the
 other answered, the model's latency, and two checks that must hold: every quote shown matches its file
 at its offsets, and no statement shown holds a number, date or name its citations lack."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,7 @@ def shown_checks(answers: list[dict], seeds: Path) -> tuple[int, int, int]:
             if c["source"] not in texts:
                 texts[c["source"]] = article_text(seeds / c["source"], seeds)
             quotes += 1
-            matching += texts[c["source"]][c["start"]:c["end"]] == c["text"]
+            matching += texts[c["source"]][c["start"] : c["end"]] == c["text"]
         if a.get("mode") == "llm" and a["found"]:
             first_line = re.sub(r"\[\d+\]", "", a["answer"].split("\n", 1)[0])  # the statements, markers out
             cited = [c["text"] for c in a["citations"]]
@@ -60,12 +61,18 @@ def bench_set(set_dir: Path, limit: int | None, llm_settings) -> dict:
     work = Path(tempfile.mkdtemp(prefix="footnote-bench-llm-"))
     try:
         shutil.copytree(set_dir / "articles", work / "seeds")
-        base = Settings(seeds_dir=work / "seeds", index_dir=work / "index", model_cache=llm_settings.model_cache,
-                        threads=llm_settings.threads)
+        base = Settings(
+            seeds_dir=work / "seeds",
+            index_dir=work / "index",
+            model_cache=llm_settings.model_cache,
+            threads=llm_settings.threads,
+        )
         extractive = Engine(base)
         extractive.ensure_ready(show_bar=False)
-        llm = Engine(replace(llm_settings, seeds_dir=base.seeds_dir, index_dir=base.index_dir),
-                     embed_model=extractive.embed_model)
+        llm = Engine(
+            replace(llm_settings, seeds_dir=base.seeds_dir, index_dir=base.index_dir),
+            embed_model=extractive.embed_model,
+        )
         runs: dict[str, list[dict]] = {"extractive": [], "llm": []}
         for q in questions:
             for name, engine in (("extractive", extractive), ("llm", llm)):
@@ -78,13 +85,20 @@ def bench_set(set_dir: Path, limit: int | None, llm_settings) -> dict:
         llm_ms = [a["timings_ms"]["llm"] for a in runs["llm"] if "llm" in a["timings_ms"]]
         quotes, matching, unsupported = shown_checks(runs["llm"], base.seeds_dir)
         return {
-            "set": set_dir.name, "questions": len(questions), "model": llm_settings.llm_model,
-            "extractive": figures["extractive"], "llm": figures["llm"],
+            "set": set_dir.name,
+            "questions": len(questions),
+            "model": llm_settings.llm_model,
+            "extractive": figures["extractive"],
+            "llm": figures["llm"],
             "llm_mode_answers": sum(a["mode"] == "llm" for a in runs["llm"]),
-            "dropped": dict(llm.llm.dropped), "outcomes": dict(llm.llm.outcomes), "found_changed": dict(flips),
+            "dropped": dict(llm.llm.dropped),
+            "outcomes": dict(llm.llm.outcomes),
+            "found_changed": dict(flips),
             "llm_ms_p50": round(statistics.median(llm_ms), 1) if llm_ms else None,
             "llm_ms_p95": round(score.percentile(llm_ms, 0.95), 1) if llm_ms else None,
-            "quotes_shown": quotes, "quotes_matching_files": matching, "statements_with_unsupported_facts": unsupported,
+            "quotes_shown": quotes,
+            "quotes_matching_files": matching,
+            "statements_with_unsupported_facts": unsupported,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)

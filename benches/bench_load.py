@@ -6,6 +6,7 @@
 
 Generated articles (one unique fact each) are written to a temporary folder and indexed first.
 Prints one JSON line: throughput, p50/p95/max latency, errors (must be 0) and how many were right."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def engine_mode(engine: Engine, questions: list[tuple[str, str, str]], concurrency: int):
     """(latency ms, answer text or None on error) per question, from a pool of threads."""
+
     def one(q):
         t = time.perf_counter()
         try:
@@ -43,6 +45,7 @@ def engine_mode(engine: Engine, questions: list[tuple[str, str, str]], concurren
             return (time.perf_counter() - t) * 1000, answer.answer if answer.found else "", None
         except Exception as exc:  # counted, not raised: the bench reports errors
             return (time.perf_counter() - t) * 1000, None, repr(exc)
+
     with ThreadPoolExecutor(concurrency) as pool:
         return list(pool.map(one, questions))
 
@@ -60,8 +63,13 @@ async def discord_mode(engine: Engine, questions: list[tuple[str, str, str]], co
     base = await fake.start()
     discord.http.Route.BASE = f"{base}/api/v10"
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
-    settings = replace(engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=(int(fake.guild_id),),
-                       cooldown_seconds=0.0, feedback_db=Path(tempfile.mkdtemp()) / "feedback.sqlite3")
+    settings = replace(
+        engine.settings,
+        discord_token=FakeDiscord.TOKEN,
+        discord_guild_id=(int(fake.guild_id),),
+        cooldown_seconds=0.0,
+        feedback_db=Path(tempfile.mkdtemp()) / "feedback.sqlite3",
+    )
     bot = FootnoteBot(settings, engine, watch=False, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(FakeDiscord.TOKEN))
     try:
@@ -78,6 +86,7 @@ async def discord_mode(engine: Engine, questions: list[tuple[str, str, str]], co
                     return (time.perf_counter() - t) * 1000, text or reply.get("content", ""), None
                 except Exception as exc:
                     return (time.perf_counter() - t) * 1000, None, repr(exc)
+
         results = await asyncio.gather(*(one(i, q) for i, q in enumerate(questions)))
         # Each answer then opens its thread: let those requests finish before the server goes away.
         await fake.wait_for(lambda: len(fake.threads) >= sum(r[2] is None for r in results), 60, "the answers' threads")
@@ -116,17 +125,30 @@ def main() -> None:
         model = engine.embed_model.model_name
         engine.close()
 
-    latencies = [ms for ms, _, _ in results[:len(questions)]]
+    latencies = [ms for ms, _, _ in results[: len(questions)]]
     errors = [err for _, _, err in results if err]
     correct = sum(1 for (_, text, err), q in zip(results, questions) if not err and text and q[1] in text)
-    print(json.dumps({
-        "bench": "load", "mode": args.mode, "embed_model": model, "articles": args.articles,
-        "questions": len(questions), "concurrency": args.concurrency, "index_s": round(index_s, 1),
-        "wall_s": round(wall, 2), "throughput_qps": round(len(questions) / wall, 2),
-        "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
-        "max_ms": round(max(latencies), 1), "errors": len(errors), "correct": correct,
-        "first_error": errors[0] if errors else None,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "load",
+                "mode": args.mode,
+                "embed_model": model,
+                "articles": args.articles,
+                "questions": len(questions),
+                "concurrency": args.concurrency,
+                "index_s": round(index_s, 1),
+                "wall_s": round(wall, 2),
+                "throughput_qps": round(len(questions) / wall, 2),
+                "p50_ms": round(statistics.median(latencies), 1),
+                "p95_ms": round(percentile(latencies, 0.95), 1),
+                "max_ms": round(max(latencies), 1),
+                "errors": len(errors),
+                "correct": correct,
+                "first_error": errors[0] if errors else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

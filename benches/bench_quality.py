@@ -8,6 +8,7 @@ the short answer line is given and right.
 
 The scorer (score.py beside the sets) copies a set's articles into a temporary folder, runs
 `bot.py index`, then `bot.py ask --jsonl` with each question (and a follow-up's "context")."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,30 +38,44 @@ def figures_for(scorer, set_dir: Path, limit: int | None) -> dict:
     scored = scorer.score(questions, answers)
     firsts = [a["citations"][0]["text"] for a in answers if a.get("citations")]
     quotes = [c["text"] for a in answers for c in a.get("citations") or []]
-    phrase_rows = [(q, a) for q, a in zip(questions, answers) if q["kind"] == "answerable" and a.get("found")
-                   and q["answers"] and max(len(scorer.normalise(g).split()) for g in q["answers"]) <= 8]
+    phrase_rows = [
+        (q, a)
+        for q, a in zip(questions, answers)
+        if q["kind"] == "answerable"
+        and a.get("found")
+        and q["answers"]
+        and max(len(scorer.normalise(g).split()) for g in q["answers"]) <= 8
+    ]
     given = [(q, m.group(1)) for q, a in phrase_rows if (m := SHORT.search(a.get("answer", "")))]
-    right = sum(any(g in scorer.normalise(p) or scorer.normalise(p) in g
-                    for g in map(scorer.normalise, q["answers"]) if g) for q, p in given)
+    right = sum(
+        any(g in scorer.normalise(p) or scorer.normalise(p) in g for g in map(scorer.normalise, q["answers"]) if g)
+        for q, p in given
+    )
     row = {"set": set_dir.name}
     for kind in ("answerable", "followup"):
         if kind in scored:
             prefix = "" if kind == "answerable" else "followup_"
             row[f"{prefix}cite@1"] = round(scored[kind]["cite@1"], 3)
             if kind == "answerable":
-                row.update({k: round(scored[kind][k], 3) for k in ("source@1", "answered", "cite@any",
-                                                                    "citation_precision", "answer_has_gold")})
+                row.update(
+                    {
+                        k: round(scored[kind][k], 3)
+                        for k in ("source@1", "answered", "cite@any", "citation_precision", "answer_has_gold")
+                    }
+                )
     for kind, name in (("unanswerable-absent", "refused_absent"), ("unanswerable-adversarial", "refused_lookalike")):
         if kind in scored:
             row[name] = round(scored[kind]["refused"], 3)
-    row.update({
-        "first_citation_chars": round(sum(map(len, firsts)) / max(1, len(firsts)), 1),
-        "quotes_with_markup": sum(bool(MARKUP.search(t)) for t in quotes),
-        "quotes": len(quotes),
-        "short_answer_given": round(len(given) / max(1, len(phrase_rows)), 3),
-        "short_answer_right": round(right / max(1, len(given)), 3),
-        **timing,
-    })
+    row.update(
+        {
+            "first_citation_chars": round(sum(map(len, firsts)) / max(1, len(firsts)), 1),
+            "quotes_with_markup": sum(bool(MARKUP.search(t)) for t in quotes),
+            "quotes": len(quotes),
+            "short_answer_given": round(len(given) / max(1, len(phrase_rows)), 3),
+            "short_answer_right": round(right / max(1, len(given)), 3),
+            **timing,
+        }
+    )
     return row
 
 

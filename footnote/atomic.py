@@ -2,6 +2,7 @@
 
 One policy for every writer: the new bytes reach the disk (fsync) before the rename, and the rename
 reaches the disk (fsync of the folder) before we return, so a crash or a power cut leaves one of the two."""
+
 from __future__ import annotations
 
 import os

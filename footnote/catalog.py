@@ -2,6 +2,7 @@
 
 It is the index's source of truth for text and offsets, written atomically after each batch so a kill
 never leaves it half-written, and it tells `ask` whether seeds/ changed since the last index run."""
+
 from __future__ import annotations
 
 import json
@@ -63,21 +64,37 @@ class Catalog:
                     "run `python bot.py index --rebuild`"
                 )
             entries = {
-                src: Entry(src, e["title"], e["date"], e["digest"], e["stamp"],
-                           [Sentence(*row[:5], sys.intern(row[5]), row[6]) for row in e["sentences"]])
+                src: Entry(
+                    src,
+                    e["title"],
+                    e["date"],
+                    e["digest"],
+                    e["stamp"],
+                    [Sentence(*row[:5], sys.intern(row[5]), row[6]) for row in e["sentences"]],
+                )
                 for src, e in raw["entries"].items()
             }
             return cls(path, raw.get("embed_model", ""), entries, raw.get("indexed_at", 0.0), raw.get("failed", {}))
         except IndexCorrupt:
             raise
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise IndexCorrupt(f"{path} is unreadable ({exc.__class__.__name__}): run `python bot.py index --rebuild`") from exc
+            raise IndexCorrupt(
+                f"{path} is unreadable ({exc.__class__.__name__}): run `python bot.py index --rebuild`"
+            ) from exc
 
     @staticmethod
     def _encode(entry: Entry) -> bytes:
-        return json.dumps({"title": entry.title, "date": entry.date, "digest": entry.digest, "stamp": entry.stamp,
-                           "sentences": [[s.n, s.start, s.end, s.text, s.line, s.section, s.page] for s in entry.sentences]},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json.dumps(
+            {
+                "title": entry.title,
+                "date": entry.date,
+                "digest": entry.digest,
+                "stamp": entry.stamp,
+                "sentences": [[s.n, s.start, s.end, s.text, s.line, s.section, s.page] for s in entry.sentences],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
 
     def _last_written(self):
         """The catalog file as this object wrote it, open for reading; None if it was replaced since."""
@@ -100,13 +117,21 @@ class Catalog:
         last save is copied from the last file, checked by its CRC, instead of being encoded again
         (encoding them all is a large part of a save at 50k sentences: docs/measurements-2026.md). The
         file is written entry by entry: held whole as one string it was the peak of a big index run."""
-        head = json.dumps({"version": CATALOG_VERSION, "embed_model": self.embed_model, "indexed_at": self.indexed_at,
-                           "failed": self.failed}, ensure_ascii=False, separators=(",", ":"))
+        head = json.dumps(
+            {
+                "version": CATALOG_VERSION,
+                "embed_model": self.embed_model,
+                "indexed_at": self.indexed_at,
+                "failed": self.failed,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         written: dict[str, tuple[Entry, int, int, int]] = {}
-        with replacing(self.path) as tmp, open(tmp, "wb") as fh, (self._last_written() or nullcontext()) as last:
+        with replacing(self.path) as tmp, open(tmp, "wb") as fh, self._last_written() or nullcontext() as last:
             fh.write(f'{head[:-1]},"entries":{{'.encode())
             for k, (src, entry) in enumerate(self.entries.items()):
-                fh.write(f'{"," if k else ""}{json.dumps(src, ensure_ascii=False)}:'.encode())
+                fh.write(f"{',' if k else ''}{json.dumps(src, ensure_ascii=False)}:".encode())
                 hit, data = self._written.get(src), None
                 if last is not None and hit is not None and hit[0] is entry:
                     data = os.pread(last.fileno(), hit[2], hit[1])
@@ -122,8 +147,15 @@ class Catalog:
 
     def copy(self) -> Catalog:
         """A copy an index run can change while askers keep reading this one (entries are replaced, not edited)."""
-        return Catalog(self.path, self.embed_model, dict(self.entries), self.indexed_at, dict(self.failed),
-                       dict(self._written), self._written_file)
+        return Catalog(
+            self.path,
+            self.embed_model,
+            dict(self.entries),
+            self.indexed_at,
+            dict(self.failed),
+            dict(self._written),
+            self._written_file,
+        )
 
     @property
     def sentence_count(self) -> int:

@@ -1,8 +1,10 @@
 """Sentence-aware chunks and their vectors, as llama-index transformations for the ingestion pipeline."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -29,8 +31,10 @@ def article_document(article, suffix: str) -> Document:
 
 def sentences_of(node: BaseNode) -> list[Sentence]:
     """The sentences a chunk node holds, from its metadata."""
-    return [Sentence(n, start, end, text, line, section, page)
-            for n, start, end, line, text, section, page in json.loads(node.metadata["sentences"])]
+    return [
+        Sentence(n, start, end, text, line, section, page)
+        for n, start, end, line, text, section, page in json.loads(node.metadata["sentences"])
+    ]
 
 
 class SentenceChunker(TransformComponent):
@@ -57,14 +61,19 @@ class SentenceChunker(TransformComponent):
                 article = parse_article(doc.text, meta["source"], meta.get("suffix", ".txt"))
             sents = article.sentences
             for k in range(0, len(sents), self.sentences_per_chunk):
-                group = sents[k: k + self.sentences_per_chunk]
+                group = sents[k : k + self.sentences_per_chunk]
                 node = TextNode(
                     id_=f"{meta['source']}#c{k // self.sentences_per_chunk}",
                     text=" ".join(s.text for s in group),
                     metadata={
-                        "source": meta["source"], "title": meta["title"], "date": meta["date"],
-                        "first_sentence": group[0].n, "last_sentence": group[-1].n,
-                        "sentences": json.dumps([[s.n, s.start, s.end, s.line, s.text, s.section, s.page] for s in group]),
+                        "source": meta["source"],
+                        "title": meta["title"],
+                        "date": meta["date"],
+                        "first_sentence": group[0].n,
+                        "last_sentence": group[-1].n,
+                        "sentences": json.dumps(
+                            [[s.n, s.start, s.end, s.line, s.text, s.section, s.page] for s in group]
+                        ),
                     },
                     excluded_embed_metadata_keys=_HIDDEN,
                     excluded_llm_metadata_keys=_HIDDEN,
@@ -104,7 +113,7 @@ class SentenceEmbedder(TransformComponent):
         self._vectors = {}
         at = 0
         for node, sents in zip(nodes, per_node):
-            block = rows[at: at + len(sents)]
+            block = rows[at : at + len(sents)]
             at += len(sents)
             self._vectors[node.node_id] = block
             mean = block.mean(axis=0)

@@ -1,4 +1,5 @@
 """The terminal front end (click): index, ask, run, feedback, gaps, status. The only stdout writer."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,11 @@ log = logging.getLogger("footnote")
 
 
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("chromadb", "httpx", "urllib3", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # discord.py's DEBUG lines carry every gateway event (question text, whatever LOG_CONTENT says) and
@@ -62,8 +66,10 @@ def index(rebuild: bool) -> None:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # unforeseen: one line here, the traceback at DEBUG
         log.debug("index failed", exc_info=True)
-        raise click.ClickException(f"indexing failed ({exc.__class__.__name__}: {exc}); the previous index "
-                                   "still answers. Run with LOG_LEVEL=DEBUG for the details") from None
+        raise click.ClickException(
+            f"indexing failed ({exc.__class__.__name__}: {exc}); the previous index "
+            "still answers. Run with LOG_LEVEL=DEBUG for the details"
+        ) from None
     for line in report.failed:
         click.echo(f"skipped: {line}", err=True)
     click.echo(report.summary())
@@ -79,8 +85,12 @@ def _print_answer(answer) -> None:
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON answer object.")
-@click.option("--jsonl", is_flag=True, help='Read {"question": ..., "context": ...} lines on stdin (context: the '
-              "thread's earlier question or questions, optional); print one answer a line.")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help='Read {"question": ..., "context": ...} lines on stdin (context: the '
+    "thread's earlier question or questions, optional); print one answer a line.",
+)
 def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
     """Answer QUESTION from the articles, with numbered citations (indexes first if needed).
 
@@ -116,7 +126,7 @@ def ask(question: str | None, as_json: bool, jsonl: bool) -> None:
             context = _context_of(row)
         except (ValueError, KeyError, TypeError):
             row, text, context = {}, "", None
-            log.warning("line %d is not {\"question\": ...}: answered as an empty question", number)
+            log.warning('line %d is not {"question": ...}: answered as an empty question', number)
         answer = asdict(_answer(engine, text, context))
         if isinstance(row, dict) and "id" in row:
             answer["id"] = row["id"]
@@ -165,8 +175,12 @@ def feedback(as_json: bool) -> None:
 
 @cli.command()
 @click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON list of {asked_at, question, best_score, "
-              "closest}, asked_at in Unix seconds.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON list of {asked_at, question, best_score, closest}, asked_at in Unix seconds.",
+)
 def gaps(limit: int, as_json: bool) -> None:
     """List refused questions (coverage gaps), newest first: which articles to add."""
     from footnote.gaps import GapLog
@@ -199,13 +213,21 @@ def status(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    rows = [("Articles", figures["articles"]), ("Sentences", figures["sentences"]), ("Chunks", figures["chunks"]),
-            ("Last indexed", _local_time(figures["indexed_at"])), ("Embedding model", figures["embed_model"]),
-            ("Answer mode", figures["answer_mode"])]
+    rows = [
+        ("Articles", figures["articles"]),
+        ("Sentences", figures["sentences"]),
+        ("Chunks", figures["chunks"]),
+        ("Last indexed", _local_time(figures["indexed_at"])),
+        ("Embedding model", figures["embed_model"]),
+        ("Answer mode", figures["answer_mode"]),
+    ]
     if "llm_endpoint" in figures:
         error = figures.get("llm_last_error")
-        rows += [("LLM endpoint", figures["llm_endpoint"]), ("LLM model", figures["llm_model"]),
-                 ("LLM last error", f"{error['error']} ({_local_time(error['at'])})" if error else "none")]
+        rows += [
+            ("LLM endpoint", figures["llm_endpoint"]),
+            ("LLM model", figures["llm_model"]),
+            ("LLM last error", f"{error['error']} ({_local_time(error['at'])})" if error else "none"),
+        ]
     for label, value in rows:
         click.echo(f"{label + ':':<17}{value}")
 

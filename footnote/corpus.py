@@ -3,6 +3,7 @@
 Each format's reader (footnote/reading) gives blocks of clean text mapped to the file; here they
 become citable units: a unit's `text` is what a person reads, its `start`/`end` the span it came
 from in the file as stored (PDF, .docx: in their extracted text)."""
+
 from __future__ import annotations
 
 import codecs
@@ -15,8 +16,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from footnote.reading import (BINARY_SUFFIXES, CODE, PROSE, ROW, TEXT_SUFFIXES, Block, Document, UnreadableFile,
-                              read_binary_document, read_text_document)
+from footnote.reading import (
+    BINARY_SUFFIXES,
+    CODE,
+    PROSE,
+    ROW,
+    TEXT_SUFFIXES,
+    Block,
+    Document,
+    UnreadableFile,
+    read_binary_document,
+    read_text_document,
+)
 from footnote.reading.markdown import line_starts
 from footnote.reading.plain import date_of
 from footnote.reading.textmap import MappedText
@@ -59,8 +70,8 @@ class Article:
 def _punkt():
     """The punkt model llama-index-core bundles: no download, works offline."""
     nltk = _import_nltk()
-    from llama_index.core.utils import get_cache_dir  # noqa: F401  (registers llama-index's nltk path)
     import llama_index.core
+    from llama_index.core.utils import get_cache_dir  # noqa: F401  (registers llama-index's nltk path)
 
     bundled = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
     if str(bundled) not in nltk.data.path:
@@ -154,15 +165,22 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     """By byte-order mark (UTF-8/16/32), else UTF-8 first, then cp1252 and latin-1 (with a warning); newlines
     normalised as Python's text mode does. Binary is refused: a NUL anywhere, or many control characters."""
     # UTF-32 LE's mark starts with UTF-16 LE's, so it is tried first.
-    boms = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+    boms = (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    )
     marked = next((encoding for bom, encoding in boms if data.startswith(bom)), None)
     if marked is not None:
         try:
             text, encoding = data.decode(marked), marked
         except UnicodeDecodeError:
-            raise ArticleError(f"{name}: starts with a {marked.replace('-sig', '').upper()} byte-order mark but is not "
-                               "valid in it, skipped: save it as UTF-8 text") from None
+            raise ArticleError(
+                f"{name}: starts with a {marked.replace('-sig', '').upper()} byte-order mark but is not "
+                "valid in it, skipped: save it as UTF-8 text"
+            ) from None
     else:
         if b"\x00" in data:
             raise ArticleError(f"{name}: looks binary (NUL bytes), skipped: save it as UTF-8 text")
@@ -244,7 +262,9 @@ def _read_bytes(path: Path, source: str, max_bytes: int) -> bytes:
             )
         return path.read_bytes()
     except OSError as exc:
-        raise ArticleError(f"{source}: cannot be read ({exc.strerror or exc}), skipped: check its permissions") from None
+        raise ArticleError(
+            f"{source}: cannot be read ({exc.strerror or exc}), skipped: check its permissions"
+        ) from None
 
 
 def _decode_nonempty(data: bytes, source: str) -> tuple[str, str]:
@@ -259,7 +279,9 @@ def article_paths(seeds_dir: Path) -> list[Path]:
     if not seeds_dir.is_dir():
         return []
     return sorted(
-        p for p in seeds_dir.rglob("*")
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+        p
+        for p in seeds_dir.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in ARTICLE_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(seeds_dir).parts)
     )

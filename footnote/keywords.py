@@ -4,6 +4,7 @@ Why not bm25s (which we used first): it precomputes every (term, sentence) score
 means rebuilding it all. Here the index is just term frequencies in a CSC matrix, quickly rebuilt from
 per-article id arrays that unchanged articles keep (docs/measurements-2026.md); the scores (Lucene's
 BM25, bm25s's default, which a test checks ours against) are computed for the question's few terms."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ class KeywordIndex:
         lengths = np.diff(bounds)
         rows = np.repeat(np.arange(self.n_docs, dtype=np.int32), lengths)
         # (sentence, term) pairs → a sentences × terms matrix of counts; CSC gives each term's postings.
-        self.matrix = sparse.csc_matrix((np.ones(len(ids), dtype=np.float32), (rows, ids)),
-                                        shape=(self.n_docs, max(vocab_size, 1)))
+        self.matrix = sparse.csc_matrix(
+            (np.ones(len(ids), dtype=np.float32), (rows, ids)), shape=(self.n_docs, max(vocab_size, 1))
+        )
         self.matrix.sum_duplicates()
         self.doc_freq = np.diff(self.matrix.indptr)  # sentences holding each term
         avg = float(lengths.mean()) if self.n_docs and lengths.mean() > 0 else 1.0

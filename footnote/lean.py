@@ -1,4 +1,5 @@
 """Imports that would cost memory for code that never runs here, deferred until it does."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Keep the process's footprint close to its live data: few malloc heaps, freed memory handed back."""
+
 from __future__ import annotations
 
 import ctypes

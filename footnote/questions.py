@@ -1,4 +1,5 @@
 """A question as the engine takes it: invisible characters dropped, and a clear error for one it cannot use."""
+
 from __future__ import annotations
 
 import unicodedata

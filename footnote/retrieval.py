@@ -2,6 +2,7 @@
 
 It returns candidate *sentences* (one TextNode each) with their raw evidence in metadata; the
 SentenceSelector postprocessor ranks them. The in-memory SentenceTable is built from the catalog."""
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,11 @@ class SentenceTable:
             self.sources.extend([source] * len(entry.sentences))
             self._spans[source] = (first, len(self.sentences))
             old = old_terms.get(source)
-            self._articles[source] = old if old is not None and old.digest == entry.digest \
+            self._articles[source] = (
+                old
+                if old is not None and old.digest == entry.digest
                 else ArticleTerms.of(entry.digest, [s.text for s in entry.sentences], self.vocab)
+            )
         parts = list(self._articles.values())
         self._ids = np.concatenate([a.ids for a in parts]) if parts else np.zeros(0, dtype=np.int32)
         # Each article's bounds start at 0: shift them by the terms before it, and drop the repeated 0s.
@@ -66,12 +70,12 @@ class SentenceTable:
 
     def _words(self, lo: int, hi: int) -> set[str]:
         words = self.vocab.words
-        return {words[i] for i in self._ids[self._bounds[lo]:self._bounds[hi]].tolist()}
+        return {words[i] for i in self._ids[self._bounds[lo] : self._bounds[hi]].tolist()}
 
     def row_terms(self, row: int) -> list[str]:
         """The sentence's terms in text order (stemmed, stop words dropped)."""
         words = self.vocab.words
-        return [words[i] for i in self._ids[self._bounds[row]:self._bounds[row + 1]].tolist()]
+        return [words[i] for i in self._ids[self._bounds[row] : self._bounds[row + 1]].tolist()]
 
     def term_set(self, row: int) -> set[str]:
         return self._words(row, row + 1)
@@ -100,9 +104,20 @@ class SentenceTable:
 class HybridRetriever(BaseRetriever):
     """Dense (Chroma) over sentences and chunks, BM25 over sentences, fused by weighted reciprocal rank."""
 
-    def __init__(self, table: SentenceTable, embed_model, chunks, sentences, *, dense_k: int = 40,
-                 bm25_k: int = 30, chunk_k: int = 6, bm25_weight: float = 0.25, rrf_k: int = 60,
-                 top_n: int = 40) -> None:
+    def __init__(
+        self,
+        table: SentenceTable,
+        embed_model,
+        chunks,
+        sentences,
+        *,
+        dense_k: int = 40,
+        bm25_k: int = 30,
+        chunk_k: int = 6,
+        bm25_weight: float = 0.25,
+        rrf_k: int = 60,
+        top_n: int = 40,
+    ) -> None:
         super().__init__()
         self.table, self.embed_model = table, embed_model
         self.chunks, self.sentences = chunks, sentences
@@ -115,19 +130,27 @@ class HybridRetriever(BaseRetriever):
         query = query_bundle.query_str
         qvec = embed_query(self.embed_model, query)
         try:
-            dense = self.sentences.query(query_embeddings=[qvec.tolist()], n_results=min(self.dense_k, len(self.table)),
-                                         include=["distances", "embeddings"])
-            chunk_hits = self.chunks.query(query_embeddings=[qvec.tolist()], n_results=self.chunk_k,
-                                           include=["distances", "metadatas"])
+            dense = self.sentences.query(
+                query_embeddings=[qvec.tolist()],
+                n_results=min(self.dense_k, len(self.table)),
+                include=["distances", "embeddings"],
+            )
+            chunk_hits = self.chunks.query(
+                query_embeddings=[qvec.tolist()], n_results=self.chunk_k, include=["distances", "metadatas"]
+            )
         except Exception as exc:  # HTTP errors, a stopped server, a torn local store
-            raise IndexUnavailable(f"the index is unavailable ({exc.__class__.__name__}): "
-                                   "check the Chroma server or run `python bot.py index`") from exc
+            raise IndexUnavailable(
+                f"the index is unavailable ({exc.__class__.__name__}): "
+                "check the Chroma server or run `python bot.py index`"
+            ) from exc
         fused: dict[int, float] = {}
         dense_cos: dict[int, float] = {}
         vectors: dict[int, np.ndarray] = {}  # kept on the nodes: the selector compares them with a second query
         # Another process may change the store between the catalog read and these searches: an id the
         # catalog lacks, or a row the store no longer holds, is skipped, never a failed question.
-        for rank, (sid, dist, vec) in enumerate(zip(dense["ids"][0], dense["distances"][0], _rows(dense, "embeddings"))):
+        for rank, (sid, dist, vec) in enumerate(
+            zip(dense["ids"][0], dense["distances"][0], _rows(dense, "embeddings"))
+        ):
             i = self.table.row_of(sid)
             if i is None or vec is None:  # a run killed before its catalog commit, or removed since
                 continue
@@ -169,12 +192,24 @@ class HybridRetriever(BaseRetriever):
             row = self.table.sentences[i]
             vec = vectors.get(i)
             embedding = None if vec is None else vec.tolist()
-            node = TextNode(id_=self.table.row_id(i), text=row.text, embedding=embedding, metadata={
-                "source": self.table.sources[i], "n": row.n, "start": row.start, "end": row.end, "line": row.line,
-                "section": row.section, "page": row.page,
-                "dense": dense_cos.get(i, 0.0), "bm25": bm25_norm.get(i, 0.0),
-                "chunk": chunk_cos.get(i, 0.0), "row": i,
-            })
+            node = TextNode(
+                id_=self.table.row_id(i),
+                text=row.text,
+                embedding=embedding,
+                metadata={
+                    "source": self.table.sources[i],
+                    "n": row.n,
+                    "start": row.start,
+                    "end": row.end,
+                    "line": row.line,
+                    "section": row.section,
+                    "page": row.page,
+                    "dense": dense_cos.get(i, 0.0),
+                    "bm25": bm25_norm.get(i, 0.0),
+                    "chunk": chunk_cos.get(i, 0.0),
+                    "row": i,
+                },
+            )
             out.append(NodeWithScore(node=node, score=fused[i]))
         return out
 

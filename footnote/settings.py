@@ -1,4 +1,5 @@
 """Settings: one frozen dataclass read from the environment and `.env`; the only reader of os.environ."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -43,8 +44,10 @@ def _as_ids(key: str, raw: str) -> tuple[int, ...]:
         if not part or part == "0":
             continue
         if not part.isdigit():
-            raise SettingsError(f"{key}={raw!r} is not a Discord id: use the number from Copy ID "
-                                "(Discord → Settings → Advanced → Developer Mode), several separated by commas")
+            raise SettingsError(
+                f"{key}={raw!r} is not a Discord id: use the number from Copy ID "
+                "(Discord → Settings → Advanced → Developer Mode), several separated by commas"
+            )
         ids.append(int(part))
     return tuple(ids)
 
@@ -125,8 +128,10 @@ class Settings:
             values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
         values.update(os.environ if env is None else env)
         if values.get("ADMIN_ROLE", "").strip():
-            raise SettingsError("ADMIN_ROLE (a role name) is no longer read, since anyone may name a role alike: "
-                                "set ADMIN_ROLE_ID=<the role's id> (right-click the role → Copy Role ID) instead")
+            raise SettingsError(
+                "ADMIN_ROLE (a role name) is no longer read, since anyone may name a role alike: "
+                "set ADMIN_ROLE_ID=<the role's id> (right-click the role → Copy Role ID) instead"
+            )
         kwargs: dict = {}
         for f in fields(cls):
             key = f.name.upper()
@@ -144,8 +149,10 @@ class Settings:
         if self.answer_mode == "llm":
             url = urlsplit(self.llm_base_url)
             if url.scheme not in {"http", "https"} or not url.hostname:
-                raise SettingsError(f"LLM_BASE_URL={self.llm_base_url!r}: ANSWER_MODE=llm needs the server's "
-                                    "OpenAI-compatible base URL, e.g. http://localhost:11434/v1")
+                raise SettingsError(
+                    f"LLM_BASE_URL={self.llm_base_url!r}: ANSWER_MODE=llm needs the server's "
+                    "OpenAI-compatible base URL, e.g. http://localhost:11434/v1"
+                )
             if not self.llm_model:
                 raise SettingsError("LLM_MODEL is empty: ANSWER_MODE=llm needs the model's name on the server")
         if not self.llm_timeout > 0:
@@ -169,11 +176,16 @@ class Settings:
         if host == "localhost" or (address is not None and address.is_loopback):
             return
         if (address is not None and address.is_private) or (address is None and "." not in host):
-            log.warning("CHROMA_TOKEN goes to %s over plain HTTP: fine on a private network; set CHROMA_SSL=true "
-                        "once the server is behind TLS", host)
+            log.warning(
+                "CHROMA_TOKEN goes to %s over plain HTTP: fine on a private network; set CHROMA_SSL=true "
+                "once the server is behind TLS",
+                host,
+            )
             return
-        raise SettingsError(f"CHROMA_TOKEN would go to CHROMA_HOST={self.chroma_host} in clear text: put the Chroma "
-                            "server behind TLS and set CHROMA_SSL=true (or reach it on a private network)")
+        raise SettingsError(
+            f"CHROMA_TOKEN would go to CHROMA_HOST={self.chroma_host} in clear text: put the Chroma "
+            "server behind TLS and set CHROMA_SSL=true (or reach it on a private network)"
+        )
 
 
 _SECRET_SUFFIXES = ("_token", "_key", "_secret", "_password")

@@ -1,4 +1,5 @@
 """Chroma: embedded under INDEX_DIR by default, or a server when CHROMA_HOST is set."""
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,7 @@ COPY_PREFIX = "footnote-readonly-index-"
 def _remove_orphan_copies() -> None:
     """Delete read-only copies left by processes that died without cleaning up (kill -9, OOM)."""
     for folder in Path(tempfile.gettempdir()).glob(f"{COPY_PREFIX}*"):
-        pid = folder.name[len(COPY_PREFIX):].split("-", 1)[0]
+        pid = folder.name[len(COPY_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -111,8 +112,12 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
         if settings.chroma_host:
             headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
             return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, headers=headers,
-                settings=chroma_settings)
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                headers=headers,
+                settings=chroma_settings,
+            )
         path = chroma_path(settings)
         path.mkdir(parents=True, exist_ok=True)
         try:
@@ -123,13 +128,17 @@ def open_client(settings: Settings) -> chromadb.ClientAPI:
             raise
     except Exception as exc:  # chromadb raises a variety of types for unreachable or corrupt stores
         if settings.chroma_host:
-            raise IndexUnavailable(f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-                                   f"({exc.__class__.__name__}): start it or fix CHROMA_HOST/CHROMA_PORT") from exc
+            raise IndexUnavailable(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"({exc.__class__.__name__}): start it or fix CHROMA_HOST/CHROMA_PORT"
+            ) from exc
         if cannot_write(exc, settings.index_dir):
-            raise IndexWriteError(f"cannot write {chroma_path(settings)} ({exc}): free disk space or make "
-                                  "INDEX_DIR writable") from exc
-        raise IndexUnavailable(f"cannot open the index at {chroma_path(settings)} ({exc}): "
-                               "run `python bot.py index --rebuild`") from exc
+            raise IndexWriteError(
+                f"cannot write {chroma_path(settings)} ({exc}): free disk space or make INDEX_DIR writable"
+            ) from exc
+        raise IndexUnavailable(
+            f"cannot open the index at {chroma_path(settings)} ({exc}): run `python bot.py index --rebuild`"
+        ) from exc
 
 
 def move_aside(settings: Settings) -> Path:
@@ -185,8 +194,11 @@ class StoreView:
             if not rebuild or self.settings.chroma_host or isinstance(exc, IndexWriteError):
                 raise
             kept = move_aside(self.settings)
-            log.warning("the index could not be opened (%s): moved it to %s and building a new one",
-                        exc.__class__.__name__, kept)
+            log.warning(
+                "the index could not be opened (%s): moved it to %s and building a new one",
+                exc.__class__.__name__,
+                kept,
+            )
             return self.client(None, fresh=True)
 
     def wrote(self, client: chromadb.ClientAPI, stamp) -> None:
@@ -231,5 +243,6 @@ def _search_wide(collection) -> None:
     try:
         collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
     except Exception as exc:  # chromadb raises a variety of types for stores it cannot write
-        log.warning("could not widen the vector search of %s (%s): answers may miss a few candidates",
-                    collection.name, exc)
+        log.warning(
+            "could not widen the vector search of %s (%s): answers may miss a few candidates", collection.name, exc
+        )

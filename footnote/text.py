@@ -1,4 +1,5 @@
 """Text analysis shared by the keyword index, retrieval and answering: words, stop words, stems, term weights."""
+
 from __future__ import annotations
 
 import re
@@ -11,12 +12,14 @@ import Stemmer
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 MONTHS = r"(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 
-STOPWORDS = frozenset("""a about above after again against all also am an and any are as at be because been before being
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have having he her
 here hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
 once only or other our ours ourselves out over own same she should so some such than that the their theirs them
 themselves then there these they this those through to too under until up very was we were what when where which while
-who whom whose why will with would you your yours yourself yourselves many much name named called known one ones""".split())
+who whom whose why will with would you your yours yourself yourselves many much name named called known one ones""".split()
+)
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -34,6 +37,7 @@ def terms(text: str) -> list[str]:
 def words(text: str) -> frozenset[str]:
     """Lower-cased word forms, unstemmed: what a name in a sentence is compared with."""
     return frozenset(w.lower() for w in re.findall(r"\w+", text))
+
 
 @dataclass(frozen=True)
 class TermWeights:

@@ -3,6 +3,7 @@ saved that has nothing to index.
 
 A replaced article is moved to seeds/.replaced/ with a timestamp; the article scan skips hidden
 folders, so it stays recoverable without being indexed twice."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,11 @@ def safe_name(filename: str) -> str:
     suffix = suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise UploadRefused(f"{name}: only {', '.join(ARTICLE_SUFFIXES)} articles can be added")
-    kept = "".join(" " if ch.isspace() else ch for ch in stem
-                   if ch.isspace() or (ch not in _RESERVED and not unicodedata.category(ch).startswith("C")))
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in stem
+        if ch.isspace() or (ch not in _RESERVED and not unicodedata.category(ch).startswith("C"))
+    )
     stem = re.sub(r"\s+", "-", kept.strip()).lstrip(".-").rstrip(". ")
     if not stem:
         raise UploadRefused(f"{name}: the name has no letters or digits left once made safe: rename the file")
@@ -52,8 +56,9 @@ def safe_name(filename: str) -> str:
         stem += "-article"
     size = len((stem + suffix).encode("utf-8"))
     if size > MAX_NAME_BYTES:
-        raise UploadRefused(f"{stem}{suffix}: the name is {size} bytes, over the {MAX_NAME_BYTES}-byte limit: "
-                            "shorten it")
+        raise UploadRefused(
+            f"{stem}{suffix}: the name is {size} bytes, over the {MAX_NAME_BYTES}-byte limit: shorten it"
+        )
     return stem + suffix
 
 
@@ -63,22 +68,26 @@ def _same_name(seeds: Path, name: str) -> Path | None:
     key = unicodedata.normalize("NFC", name).casefold()
     if not seeds.is_dir():
         return None
-    return next((p for p in seeds.iterdir() if p.is_file() and unicodedata.normalize("NFC", p.name).casefold() == key),
-                None)
+    return next(
+        (p for p in seeds.iterdir() if p.is_file() and unicodedata.normalize("NFC", p.name).casefold() == key), None
+    )
 
 
 def save_upload(settings: Settings, filename: str, data: bytes, replace: bool = False) -> Saved:
     """Save an upload under seeds/ once it is known to hold sentences; raise UploadRefused otherwise."""
     name = safe_name(filename)
     if len(data) > settings.max_article_bytes:
-        raise UploadRefused(f"{name}: {len(data) / 1e6:.1f} MB is over the "
-                            f"{settings.max_article_bytes / 1e6:.0f} MB limit")
+        raise UploadRefused(
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {settings.max_article_bytes / 1e6:.0f} MB limit"
+        )
     seeds = settings.seeds_dir
     existing = _same_name(seeds, name)
     if existing is not None and not replace:
-        raise UploadRefused(f"{name}: an article named {existing.name} already exists: "
-                            "add it again with replace set to True to replace it (the old one is kept in "
-                            f"seeds/{REPLACED_DIR}/), or rename the file")
+        raise UploadRefused(
+            f"{name}: an article named {existing.name} already exists: "
+            "add it again with replace set to True to replace it (the old one is kept in "
+            f"seeds/{REPLACED_DIR}/), or rename the file"
+        )
     staging = seeds / STAGING_DIR
     staging.mkdir(parents=True, exist_ok=True)
     staged = staging / name

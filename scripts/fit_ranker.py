@@ -13,6 +13,7 @@ weights stay few and explainable: the first ranker orders every candidate, the s
 best few with their token matches (answering/late.py) if that wins held out, the classifier decides
 on the best one. Figures are 5-fold cross-validated by article (a question's page is never both
 fitted and scored), so they estimate what questions on unseen pages get."""
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from footnote.answering.late import CONTENDER_SHARE, RERANK_TOP_N, TokenMatchReranker, contenders, supports_token_states  # noqa: E402
-from footnote.answering.ranker import RERANK_FEATURES, REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
+from footnote.answering.ranker import REFUSAL_FEATURES, RERANK_FEATURES, SENTENCE_FEATURES, Logistic  # noqa: E402
 from footnote.answering.refuse import negation_unmet, refusal_features  # noqa: E402
 from footnote.answering.select import SentenceSelector  # noqa: E402
 from footnote.engine import Engine  # noqa: E402
@@ -42,8 +43,9 @@ OUT = ROOT / "footnote" / "answering" / "ranker.json"
 FOLD_RULE = "crc32(article path, or question id when it has none) % 5"
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5,
-                 balance: bool = False) -> tuple[np.ndarray, float]:
+def fit_logistic(
+    X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 3000, lr: float = 0.5, balance: bool = False
+) -> tuple[np.ndarray, float]:
     """Plain batch gradient descent on standardised features; returns weights in the raw feature scale."""
     mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-9
     Z = (X - mu) / sd
@@ -57,8 +59,9 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 30
     return w / sd, b - float((w / sd) @ mu)
 
 
-def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 1500,
-                 lr: float = 0.5) -> np.ndarray:
+def fit_listwise(
+    groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, steps: int = 1500, lr: float = 0.5
+) -> np.ndarray:
     """Softmax over each question's candidates, maximising the probability of its gold sentences:
     this optimises the first citation directly, unlike a pointwise fit. The groups are padded into
     one (questions × candidates × features) array so each step is a few array operations."""
@@ -69,7 +72,7 @@ def fit_listwise(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1e-3, 
     Y = np.zeros(Z.shape[:2])
     real = np.zeros(Z.shape[:2], dtype=bool)
     for g, (X, y) in enumerate(groups):
-        Z[g, :len(y)], Y[g, :len(y)], real[g, :len(y)] = X, y, True
+        Z[g, : len(y)], Y[g, : len(y)], real[g, : len(y)] = X, y, True
     w = np.zeros(allX.shape[1])
     for _ in range(steps):
         z = np.where(real, Z @ w, -np.inf)
@@ -118,7 +121,9 @@ class TokenMatches:
         self._path.write_bytes(pickle.dumps(self._cache))
 
 
-def reranked(k: int, data, first: Logistic, matches: TokenMatches, only_contenders: bool = True) -> tuple[list[int], list[dict]]:
+def reranked(
+    k: int, data, first: Logistic, matches: TokenMatches, only_contenders: bool = True
+) -> tuple[list[int], list[dict]]:
     """The first ranker's top RERANK_TOP_N candidates of question k, or what the engine re-scores of
     them (late.contenders), with their features and token_match."""
     feats = data[k][2]
@@ -143,8 +148,11 @@ def heldout_top1(data, answerable, folds, names) -> float:
     """5-fold held-out share of answerable questions whose top-ranked candidate holds a gold span."""
     hits = 0
     for fold in range(5):
-        groups = [(matrix(data[k][2], names), np.array(data[k][3], dtype=float))
-                  for k in answerable if folds[k] != fold and data[k][2]]
+        groups = [
+            (matrix(data[k][2], names), np.array(data[k][3], dtype=float))
+            for k in answerable
+            if folds[k] != fold and data[k][2]
+        ]
         w = fit_listwise(groups)
         for k in answerable:
             if folds[k] == fold and data[k][2]:
@@ -191,7 +199,8 @@ def covers(meta: dict, q: dict) -> bool:
     """score.py's rule: the right article (or one restating it) and at least half of a gold span covered."""
     for gold in [q, *q.get("also", [])]:
         if same_article(meta["source"], gold.get("article")) and any(
-                min(meta["end"], b) - max(meta["start"], a) >= max(1, (b - a) / 2) for a, b in gold["spans"]):
+            min(meta["end"], b) - max(meta["start"], a) >= max(1, (b - a) / 2) for a, b in gold["spans"]
+        ):
             return True
     return False
 
@@ -221,8 +230,9 @@ def provenance(sets: list[Path], given: list[Path], engine: Engine, features: tu
         for name in ("questions.jsonl", "gold_spans.jsonl"):
             digest.update((set_dir / name).read_bytes())
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {
@@ -241,7 +251,9 @@ def matrix(feats: list[dict], names) -> np.ndarray:
     return np.array([[f[n] for n in names] for f in feats], dtype=np.float64).reshape(-1, len(names))
 
 
-def evaluate(ks, data, sent_model: Logistic, tables: dict, rerank: Logistic | None = None, matches: TokenMatches | None = None):
+def evaluate(
+    ks, data, sent_model: Logistic, tables: dict, rerank: Logistic | None = None, matches: TokenMatches | None = None
+):
     """Per question k: (question, top-1 holds a gold span, refusal features, refused by the negation check)."""
     rows = []
     for k in ks:
@@ -288,7 +300,9 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
         absent = 1 - kept[kinds == "unanswerable-absent"].mean()
         adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
         if round(thr * 100) % 5 == 0 and 0.2 <= thr <= 0.8:
-            print(f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}")
+            print(
+                f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}"
+            )
         if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
             best = (thr, absent, adversarial, answered)
     thr, absent, adversarial, answered = best
@@ -297,18 +311,27 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
     sets = np.array([r[0]["set"] for r in held_out])
     for name in sorted(set(sets)):
         mine = sets == name
-        shares = {kind: (1 - kept[mine & (kinds == kind)].mean()) if (mine & (kinds == kind)).any() else float("nan")
-                  for kind in ("unanswerable-absent", "unanswerable-adversarial")}
-        print(f"  at {thr:.2f} on {name}: answered {kept[mine & (kinds == 'answerable')].mean():.3f}, refused absent "
-              f"{shares['unanswerable-absent']:.3f}, look-alikes {shares['unanswerable-adversarial']:.3f}, cite@1 "
-              f"{(kept & correct)[mine & (kinds == 'answerable')].mean():.3f}")
-    print(f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
-          f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}")
+        shares = {
+            kind: (1 - kept[mine & (kinds == kind)].mean()) if (mine & (kinds == kind)).any() else float("nan")
+            for kind in ("unanswerable-absent", "unanswerable-adversarial")
+        }
+        print(
+            f"  at {thr:.2f} on {name}: answered {kept[mine & (kinds == 'answerable')].mean():.3f}, refused absent "
+            f"{shares['unanswerable-absent']:.3f}, look-alikes {shares['unanswerable-adversarial']:.3f}, cite@1 "
+            f"{(kept & correct)[mine & (kinds == 'answerable')].mean():.3f}"
+        )
+    print(
+        f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
+        f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}"
+    )
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
     wr, br = fit_logistic(R[learn], t[learn], balance=True)
     spec = {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)}
-    return spec, {"answered": round(float(answered), 4), "refused_absent": round(float(absent), 4),
-                  "refused_adversarial": round(float(adversarial), 4)}
+    return spec, {
+        "answered": round(float(answered), 4),
+        "refused_absent": round(float(absent), 4),
+        "refused_adversarial": round(float(adversarial), 4),
+    }
 
 
 def per_sd(model: Logistic, feats: list[dict], names) -> dict[str, float]:
@@ -327,12 +350,21 @@ def per_set(rows, data, label: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dev", type=Path, action="append", required=True,
-                    help="a question set folder (articles/, questions.jsonl, gold_spans.jsonl); repeat for several")
+    ap.add_argument(
+        "--dev",
+        type=Path,
+        action="append",
+        required=True,
+        help="a question set folder (articles/, questions.jsonl, gold_spans.jsonl); repeat for several",
+    )
     ap.add_argument("--work", type=Path, default=Path("/tmp/footnote-fit"), help="seeds+index cache, one folder a set")
     ap.add_argument("--dry-run", action="store_true")
-    ap.add_argument("--min-answered", type=float, default=0.915,
-                    help="answer at least this share of answerable questions held out (0.93 left dev absent at 0.899)")
+    ap.add_argument(
+        "--min-answered",
+        type=float,
+        default=0.915,
+        help="answer at least this share of answerable questions held out (0.93 left dev absent at 0.899)",
+    )
     ap.add_argument("--learn-lookalikes", action="store_true", help="train the refusal on look-alikes too")
     ap.add_argument("--reuse-features", action="store_true", help="reuse the candidates of the last run (same index)")
     ap.add_argument("--features", help="comma-separated ranker features: skip the forward selection")
@@ -345,8 +377,14 @@ def main() -> None:
         seeds, index = work / "seeds", work / "index"
         if not seeds.exists():
             shutil.copytree(set_dir / "articles", seeds)
-        settings = Settings.from_env(env={**{k: v for k, v in __import__("os").environ.items()},
-                                          "SEEDS_DIR": str(seeds), "INDEX_DIR": str(index)}, dotenv_path=None)
+        settings = Settings.from_env(
+            env={
+                **{k: v for k, v in __import__("os").environ.items()},
+                "SEEDS_DIR": str(seeds),
+                "INDEX_DIR": str(index),
+            },
+            dotenv_path=None,
+        )
         engine = Engine(settings, embed_model=engine.embed_model if engine else None)
         engine.ensure_ready()
         cache = work / "features.pickle"
@@ -364,8 +402,11 @@ def main() -> None:
     print(f"ranker features: {', '.join(names)}")
     # The second stage: the first ranker's best few, re-scored with their token matches (late.py). It is
     # kept only if it wins at least two more questions held out, like a feature in select_features.
-    matches = TokenMatches(engine, data, args.work / "token_matches.pickle") \
-        if supports_token_states(engine.embed_model) else None
+    matches = (
+        TokenMatches(engine, data, args.work / "token_matches.pickle")
+        if supports_token_states(engine.embed_model)
+        else None
+    )
     rerank_names = names + ("token_match",)
     held_first: list = [None] * len(data)
     held_second: list = [None] * len(data)
@@ -390,8 +431,10 @@ def main() -> None:
     if matches is not None:
         top1_second = np.mean([held_second[k][1] for k in answerable])
         use_rerank = top1_second >= top1 + 0.004
-        print(f"re-scoring the top {RERANK_TOP_N} contenders with token matches ({', '.join(rerank_names)}): "
-              f"held-out top-1 {top1_second:.3f} → {'kept' if use_rerank else 'not kept'}")
+        print(
+            f"re-scoring the top {RERANK_TOP_N} contenders with token matches ({', '.join(rerank_names)}): "
+            f"held-out top-1 {top1_second:.3f} → {'kept' if use_rerank else 'not kept'}"
+        )
         if use_rerank:
             top1 = top1_second
 
@@ -401,17 +444,22 @@ def main() -> None:
     spec = {
         "provenance": provenance(sets, args.dev, engine, names),
         "heldout": {"top1": round(float(top1), 4)},
-        "sentence": {"weights": {n: float(w) for n, w in zip(SENTENCE_FEATURES, final.weights) if n in names},
-                     "bias": float(final.bias),
-                     # weight × the feature's standard deviation over the candidates: comparable sizes
-                     "weights_per_sd": per_sd(final, [f for k in answerable for f in data[k][2]], names)},
+        "sentence": {
+            "weights": {n: float(w) for n, w in zip(SENTENCE_FEATURES, final.weights) if n in names},
+            "bias": float(final.bias),
+            # weight × the feature's standard deviation over the candidates: comparable sizes
+            "weights_per_sd": per_sd(final, [f for k in answerable for f in data[k][2]], names),
+        },
     }
     if rerank is not None:
-        spec["rerank"] = {"weights": {n: float(w) for n, w in zip(RERANK_FEATURES, rerank.weights)
-                                      if n in rerank_names}, "bias": float(rerank.bias)}
+        spec["rerank"] = {
+            "weights": {n: float(w) for n, w in zip(RERANK_FEATURES, rerank.weights) if n in rerank_names},
+            "bias": float(rerank.bias),
+        }
         # The refusal the engine uses with the second stage, and the one for a model without token states.
-        spec["refusal"], figures = fit_refusal(held_second, evaluate(range(len(data)), data, final, tables, rerank,
-                                                                     matches), folds, args)
+        spec["refusal"], figures = fit_refusal(
+            held_second, evaluate(range(len(data)), data, final, tables, rerank, matches), folds, args
+        )
         spec["refusal_plain"], _ = fit_refusal(held_first, evaluate(range(len(data)), data, final, tables), folds, args)
     else:
         spec["refusal"], figures = fit_refusal(held_first, evaluate(range(len(data)), data, final, tables), folds, args)

@@ -1,4 +1,5 @@
 """Shared fixtures: tmp seeds/ and index/ per test, the seed article, one real embedding model for the run."""
+
 from __future__ import annotations
 
 import shutil
@@ -70,5 +71,6 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def run_fresh(script: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run `script` in a fresh Python from the repository root: its own imports, heap and module state."""
-    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )

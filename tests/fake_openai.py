@@ -9,6 +9,7 @@ The model name picks a scripted behaviour, as a real server picks a model: "fake
 numbered sentences it was sent like a model would and cites the one that answers; the others misbehave
 in one way each (see BEHAVIOURS). Run in a thread, so both subprocesses (the CLI) and the bot's event
 loop can call it."""
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,7 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def start(self) -> "FakeOpenAI":
+    def start(self) -> FakeOpenAI:
         self._thread.start()
         return self
 
@@ -85,13 +86,15 @@ class FakeOpenAI:
                 if self.path != "/v1/chat/completions":
                     return self._send(404, error_body(f"Invalid URL (POST {self.path})", "invalid_request_error"))
                 if self.headers.get("Authorization") != f"Bearer {fake.API_KEY}":
-                    return self._send(401, error_body("Incorrect API key provided.", "invalid_request_error",
-                                                      "invalid_api_key"))
+                    return self._send(
+                        401, error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+                    )
                 try:
                     body = json.loads(raw)
                 except ValueError:
-                    return self._send(400, error_body("We could not parse the JSON body of your request.",
-                                                      "invalid_request_error"))
+                    return self._send(
+                        400, error_body("We could not parse the JSON body of your request.", "invalid_request_error")
+                    )
                 fake.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 status, reply = fake.respond(body)
                 if status is None:  # hang: hold the connection until the server stops
@@ -111,7 +114,7 @@ class FakeOpenAI:
                 for i in range(len(data)):
                     if fake._release.wait(0.3):
                         return
-                    self.wfile.write(data[i:i + 1])
+                    self.wfile.write(data[i : i + 1])
                     self.wfile.flush()
 
         return Handler
@@ -122,19 +125,26 @@ class FakeOpenAI:
             return 400, error_body(problem[0], "invalid_request_error", param=problem[1])
         model = body["model"]
         if model not in BEHAVIOURS:
-            return 404, error_body(f"The model `{model}` does not exist or you do not have access to it.",
-                                   "invalid_request_error", "model_not_found")
+            return 404, error_body(
+                f"The model `{model}` does not exist or you do not have access to it.",
+                "invalid_request_error",
+                "model_not_found",
+            )
         if body.get("stream"):
             return 400, error_body("This fake serves stream=false only.", "invalid_request_error", param="stream")
         if model == "fake-500":
-            return 500, error_body("The server had an error while processing your request. Sorry about that!",
-                                   "server_error")
+            return 500, error_body(
+                "The server had an error while processing your request. Sorry about that!", "server_error"
+            )
         if model == "fake-hang":
             return None, {}
         fmt = body.get("response_format")
         if model == "fake-no-schema" and fmt:
-            return 400, error_body("Invalid value for 'response_format': json_schema is not supported by this "
-                                   "server.", "invalid_request_error", param="response_format")
+            return 400, error_body(
+                "Invalid value for 'response_format': json_schema is not supported by this server.",
+                "invalid_request_error",
+                param="response_format",
+            )
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
         if fmt and fmt.get("json_schema", {}).get("name") == "standalone_question" or "standalone" in system:
             return 200, _completion(model, body, json.dumps({"question": _rewrite(user)}))
@@ -151,16 +161,20 @@ def _invalid(body) -> tuple[str, str | None] | None:
     if not isinstance(messages, list) or not messages:
         return "[] is too short - 'messages'", "messages"
     for i, m in enumerate(messages):
-        if not isinstance(m, dict) or m.get("role") not in {"system", "user", "assistant", "developer"} \
-                or not isinstance(m.get("content"), str):
+        if (
+            not isinstance(m, dict)
+            or m.get("role") not in {"system", "user", "assistant", "developer"}
+            or not isinstance(m.get("content"), str)
+        ):
             return f"Invalid value for 'messages[{i}]'.", f"messages[{i}]"
     fmt = body.get("response_format")
     if fmt is not None:
         if not isinstance(fmt, dict) or fmt.get("type") not in {"text", "json_object", "json_schema"}:
             return "Invalid value for 'response_format.type'.", "response_format.type"
         schema = fmt.get("json_schema") if fmt["type"] == "json_schema" else {}
-        if fmt["type"] == "json_schema" and (not isinstance(schema, dict) or not schema.get("name")
-                                             or not isinstance(schema.get("schema"), dict)):
+        if fmt["type"] == "json_schema" and (
+            not isinstance(schema, dict) or not schema.get("name") or not isinstance(schema.get("schema"), dict)
+        ):
             return "Missing required parameter: 'response_format.json_schema.name'.", "response_format.json_schema"
     return None
 
@@ -169,10 +183,19 @@ def _completion(model: str, body: dict, content: str) -> dict:
     prompt = sum(len(m["content"].split()) for m in body["messages"])
     completion = len(content.split())
     return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
-        "model": model, "system_fingerprint": "fp_fake",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None},
-                     "logprobs": None, "finish_reason": "stop"}],
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "fp_fake",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
         "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
     }
 

@@ -1,4 +1,5 @@
 """atomic.py: a file or folder is replaced whole, flushed to disk before and after the rename."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
 def test_the_data_is_flushed_before_the_rename_and_the_rename_after(tmp_path, monkeypatch):
     target, events = tmp_path / "docstore.json", []
     real_fsync, real_replace = os.fsync, os.replace
-    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
-                        or real_fsync(fd))
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}"))) or real_fsync(fd)
+    )
     monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", str(b))) or real_replace(a, b))
     with atomic.replacing(target) as tmp:
         tmp.write_bytes(b"{}")

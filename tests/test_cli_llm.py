@@ -3,6 +3,7 @@
 Each scripted behaviour of tests/fake_openai.py runs once (a few seconds of imports each), in one shared
 folder indexed first; the tests assert on the recorded results. A verified model answer is shown with
 mode "llm"; every kind of bad or failed reply gives the extractive "Until 2066 [1]." and one warning."""
+
 from __future__ import annotations
 
 import json
@@ -43,16 +44,31 @@ def llm_runs(tmp_path_factory, fake) -> dict:
     ok(run(folder, "index"))
 
     def ask(model: str, base_url: str = fake.base_url, question: str = QUESTION) -> subprocess.CompletedProcess:
-        return run(folder, "ask", "--json", question, ANSWER_MODE="llm", LLM_BASE_URL=base_url, LLM_MODEL=model,
-                   LLM_API_KEY=FakeOpenAI.API_KEY, LLM_TIMEOUT=str(TIMEOUT_S))
+        return run(
+            folder,
+            "ask",
+            "--json",
+            question,
+            ANSWER_MODE="llm",
+            LLM_BASE_URL=base_url,
+            LLM_MODEL=model,
+            LLM_API_KEY=FakeOpenAI.API_KEY,
+            LLM_TIMEOUT=str(TIMEOUT_S),
+        )
 
     runs = {model: ask(model) for model in BEHAVIOURS if model != "fake-trickle"}  # test_llm_client's
     runs["down"] = ask("fake-correct", base_url=f"http://127.0.0.1:{free_port()}/v1")
-    llm_env = dict(ANSWER_MODE="llm", LLM_BASE_URL=fake.base_url, LLM_MODEL="fake-correct",
-                   LLM_API_KEY=FakeOpenAI.API_KEY)
-    return {"folder": folder, "runs": runs, "gaps": run(folder, "gaps"), "status": run(folder, "status", **llm_env),
-            "status_json": run(folder, "status", "--json", **llm_env),
-            "extractive": run(folder, "ask", "--json", QUESTION)}
+    llm_env = dict(
+        ANSWER_MODE="llm", LLM_BASE_URL=fake.base_url, LLM_MODEL="fake-correct", LLM_API_KEY=FakeOpenAI.API_KEY
+    )
+    return {
+        "folder": folder,
+        "runs": runs,
+        "gaps": run(folder, "gaps"),
+        "status": run(folder, "status", **llm_env),
+        "status_json": run(folder, "status", "--json", **llm_env),
+        "extractive": run(folder, "ask", "--json", QUESTION),
+    }
 
 
 def answer_of(proc: subprocess.CompletedProcess) -> dict:
@@ -71,7 +87,7 @@ def assert_quotes_hold(answer: dict) -> None:
     """Every citation slices its file exactly, and every quoted line of the answer is one of them."""
     text = SEED_ARTICLE.read_text(encoding="utf-8")
     for c in answer["citations"]:
-        assert text[c["start"]:c["end"]] == c["text"]
+        assert text[c["start"] : c["end"]] == c["text"]
     quoted = [line for line in answer["answer"].splitlines() if line.startswith("> ")]
     assert quoted == [f"> {c['text']} [{c['n']}]" for c in answer["citations"]]
 
@@ -143,7 +159,9 @@ def test_only_the_question_and_the_candidate_sentences_leave_the_machine(llm_run
     sent = candidates(user["content"])
     assert 1 <= len(sent) <= 8 and set(sent.values()) <= sentences
     assert user["content"].startswith(f"Question: {QUESTION}\n")
-    text_lines = [line for line in user["content"].splitlines()[1:] if line and not line.startswith(("[", "Sentences:"))]
+    text_lines = [
+        line for line in user["content"].splitlines()[1:] if line and not line.startswith(("[", "Sentences:"))
+    ]
     assert text_lines == []  # nothing but the question and the numbered sentences
     headers = fake.requests[0]["headers"]
     assert headers["authorization"] == f"Bearer {FakeOpenAI.API_KEY}"

@@ -1,6 +1,7 @@
 """The image's runtime, rebuilt the way the Dockerfile builds it (no Docker engine here): the project
 installed into a fresh venv with the Dockerfile's pip command, models built by the Dockerfile's own RUN
 line, then its ENTRYPOINT run as a non-root user over a read-only tree."""
+
 from __future__ import annotations
 
 import json
@@ -34,11 +35,11 @@ def _stage_starts() -> list[int]:
 
 def build_stage() -> list[tuple[str, str]]:
     starts = _stage_starts()
-    return dockerfile_instructions()[starts[-2]:starts[-1]]
+    return dockerfile_instructions()[starts[-2] : starts[-1]]
 
 
 def runtime_stage() -> list[tuple[str, str]]:
-    return dockerfile_instructions()[_stage_starts()[-1]:]
+    return dockerfile_instructions()[_stage_starts()[-1] :]
 
 
 def test_dockerfile_shape():
@@ -61,10 +62,16 @@ def test_dockerfile_shape():
 def _install_commands() -> list[list[str]]:
     """The build stage's `pip install ...` commands, whose shape the test repeats; the runtime stage
     copies their venv and runs no pip of its own."""
-    commands = [found.split() for op, args in build_stage() if op == "RUN"
-                for found in re.findall(r"/opt/venv/bin/pip install ([^&]+)", args)]
-    assert commands == [["--require-hashes", "-r", "requirements-runtime.lock"],
-                        ["--no-deps", "--no-build-isolation", "."]], commands
+    commands = [
+        found.split()
+        for op, args in build_stage()
+        if op == "RUN"
+        for found in re.findall(r"/opt/venv/bin/pip install ([^&]+)", args)
+    ]
+    assert commands == [
+        ["--require-hashes", "-r", "requirements-runtime.lock"],
+        ["--no-deps", "--no-build-isolation", "."],
+    ], commands
     assert ("COPY", "requirements-runtime.lock ./") in build_stage()
     assert ("COPY", "--from=build /opt/venv /opt/venv") in runtime_stage()
     assert not any("pip install" in args for op, args in runtime_stage() if op == "RUN")
@@ -119,14 +126,23 @@ def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
     installed = Path(sh(py, "-c", "import footnote; print(footnote.__file__)", cwd=image_root).stdout.strip()).parent
     assert installed.is_relative_to(site), f"footnote must come from the wheel, not {installed}"
     packaged = {p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()}
-    shipped = {p.relative_to(REPO / "footnote").as_posix() for p in (REPO / "footnote").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
+    shipped = {
+        p.relative_to(REPO / "footnote").as_posix()
+        for p in (REPO / "footnote").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
     missing = sorted(shipped - packaged)  # checked last, so the rest of the runtime is still proven
 
     # models built at image build time, as root, then made world-readable (`chmod -R a+rX`)
     models = image_root / "models"
-    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "VIRTUAL_ENV": str(venv), "PYTHONUNBUFFERED": "1",
-           "PYTHONDONTWRITEBYTECODE": "1", "MODEL_CACHE": str(models), "HOME": str(image_root / "root")}
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "VIRTUAL_ENV": str(venv),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MODEL_CACHE": str(models),
+        "HOME": str(image_root / "root"),
+    }
     sh(py, "-c", _model_build_code(), env=env, cwd=image_root)
     env["HOME"] = str(image_root / "home")  # the image's user has its own home
     sh("chmod", "-R", "a+rX", models)
@@ -139,7 +155,9 @@ def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
     (data / "seeds").mkdir(parents=True)
     (data / "seeds" / "harbour.txt").write_text(
         "The Velmora harbour\nDate: 2024-05-01\n\nThe Velmora harbour was rebuilt in 1911. "
-        "Its breakwater is 640 metres long. Fishing boats leave it before dawn.\n", encoding="utf-8")
+        "Its breakwater is 640 metres long. Fishing boats leave it before dawn.\n",
+        encoding="utf-8",
+    )
     for path in (data / "index", image_root / "home"):
         path.mkdir()
         os.chown(path, NOBODY, NOBODY)
@@ -149,12 +167,13 @@ def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
     assert entrypoint == ["python", "/app/bot.py"], entrypoint
     command = [str(py), str(app / "bot.py"), "ask", "--json", "When was the Velmora harbour rebuilt?"]
     env.update(SEEDS_DIR=str(data / "seeds"), INDEX_DIR=str(data / "index"), HEALTH_PORT="0")
-    done = sh("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", *command,
-              env=env, cwd=app)
+    done = sh("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--", *command, env=env, cwd=app)
     answer = json.loads(done.stdout)
     assert answer["found"] and "1911" in answer["answer"], answer
     assert answer["citations"][0]["source"] == "harbour.txt"
     assert (data / "index" / "catalog.json").stat().st_uid == NOBODY, "the index was written by the user"
     assert all(p.stat().st_uid == 0 for p in models.rglob("*")), "the model cache must not be written at start"
-    assert not missing, (f"pyproject.toml: files missing from the wheel, so the image would run without them: "
-                         f"{missing} (list them in [tool.setuptools.package-data])")
+    assert not missing, (
+        f"pyproject.toml: files missing from the wheel, so the image would run without them: "
+        f"{missing} (list them in [tool.setuptools.package-data])"
+    )

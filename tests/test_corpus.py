@@ -1,4 +1,3 @@
-
 import pytest
 
 from footnote.corpus import ArticleError, article_paths, read_article, split_sentences
@@ -12,7 +11,7 @@ def test_seed_article_title_date_and_offsets(seeds):
     text = (seeds / SEED_ARTICLE.name).read_text(encoding="utf-8")
     assert article.text == text
     for s in article.sentences:
-        assert text[s.start:s.end] == s.text
+        assert text[s.start : s.end] == s.text
         assert text.count("\n", 0, s.start) + 1 == s.line
     assert [s.n for s in article.sentences] == list(range(len(article.sentences)))
     assert any("until 2066" in s.text for s in article.sentences)
@@ -22,8 +21,11 @@ def test_seed_article_title_date_and_offsets(seeds):
 def test_sentences_never_cross_lines_and_keep_abbreviations():
     text = "Title\n\nDr. Smith met Mr. Jones in the U.S. on Jan. 5. They talked.\nA new line starts here"
     got = split_sentences(text, text.index("Dr."))
-    assert [s.text for s in got] == ["Dr. Smith met Mr. Jones in the U.S. on Jan. 5.", "They talked.",
-                                     "A new line starts here"]
+    assert [s.text for s in got] == [
+        "Dr. Smith met Mr. Jones in the U.S. on Jan. 5.",
+        "They talked.",
+        "A new line starts here",
+    ]
 
 
 def test_markdown_front_matter_and_html(tmp_path):
@@ -32,13 +34,17 @@ def test_markdown_front_matter_and_html(tmp_path):
     md = read_article(seeds / "a.md", seeds)
     assert (md.title, md.date) == ("Front Title", "2024-05-01")
     assert [s.text for s in md.sentences] == ["First sentence.", "Second one."]
-    write(seeds, "b.html", "<html><head><title>Page T</title><style>p{}</style></head>"
-                           "<body><p>Hello &amp; welcome. Bye now.</p><script>x=1</script></body></html>")
+    write(
+        seeds,
+        "b.html",
+        "<html><head><title>Page T</title><style>p{}</style></head>"
+        "<body><p>Hello &amp; welcome. Bye now.</p><script>x=1</script></body></html>",
+    )
     html = read_article(seeds / "b.html", seeds)
     assert html.title == "Page T"
     assert [s.text for s in html.sentences] == ["Hello & welcome.", "Bye now."]
     # Offsets point into the page as stored: the entity is cited as it is written.
-    assert [html.text[s.start:s.end] for s in html.sentences] == ["Hello &amp; welcome.", "Bye now."]
+    assert [html.text[s.start : s.end] for s in html.sentences] == ["Hello &amp; welcome.", "Bye now."]
 
 
 def test_cp1252_is_read_with_a_warning(tmp_path, caplog):
@@ -49,11 +55,14 @@ def test_cp1252_is_read_with_a_warning(tmp_path, caplog):
     assert "not UTF-8" in caplog.text
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("empty.txt", b"   \n", "is empty"),
-    ("binary.txt", b"\x00\x01\x02garbage", "binary"),
-    ("title-only.txt", b"Only a title\n", "no sentences"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("empty.txt", b"   \n", "is empty"),
+        ("binary.txt", b"\x00\x01\x02garbage", "binary"),
+        ("title-only.txt", b"Only a title\n", "no sentences"),
+    ],
+)
 def test_bad_articles_get_one_clear_line(tmp_path, name, data, message):
     seeds = tmp_path / "seeds"
     (seeds / name).write_bytes(data)
@@ -80,10 +89,12 @@ def test_article_paths_skip_hidden_and_other_types(tmp_path):
 def test_splitting_sentences_does_not_load_nltks_optional_dependencies():
     """nltk's package init would import scipy.stats and scikit-learn (~80 MB for the process's life)
     for features it treats as optional; the splitter never uses them, so it imports nltk without them."""
-    script = ("import sys\nfrom footnote.corpus import split_sentences\n"
-              "print(len(split_sentences('It rained. Dr. Smith left at 5 p.m. on Monday. Then it stopped.', 0)),"
-              " 'nltk' in sys.modules, 'scipy.stats' in sys.modules or 'sklearn' in sys.modules)\n"
-              "import scipy.stats\nprint(scipy.stats.norm.cdf(0))\n")
+    script = (
+        "import sys\nfrom footnote.corpus import split_sentences\n"
+        "print(len(split_sentences('It rained. Dr. Smith left at 5 p.m. on Monday. Then it stopped.', 0)),"
+        " 'nltk' in sys.modules, 'scipy.stats' in sys.modules or 'sklearn' in sys.modules)\n"
+        "import scipy.stats\nprint(scipy.stats.norm.cdf(0))\n"
+    )
     done = run_fresh(script)
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines()

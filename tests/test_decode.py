@@ -1,4 +1,5 @@
 """footnote.corpus.decode: text in any common encoding is read; binary is refused wherever it shows."""
+
 from __future__ import annotations
 
 import random
@@ -10,8 +11,9 @@ from footnote.corpus import ArticleError, decode
 TEXT = "Tartus\n\nUnder the agreement, Russia may use the base until 2066. Ça marche, 東京.\n"
 
 
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
-                                      "utf-8-sig"])
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "utf-8-sig"]
+)
 def test_text_with_a_byte_order_mark_is_decoded(encoding):
     data = TEXT.encode(encoding)
     if encoding.endswith(("-le", "-be")):  # these codecs write no mark: add the one a text editor writes
@@ -44,4 +46,4 @@ def test_ordinary_text_with_a_few_controls_and_other_encodings_still_reads():
     page = ("Title\n\n" + "A sentence with a form feed\f and a tab\t. " * 50).encode()
     assert decode(page, "ff.txt")[0].startswith("Title")
     assert decode("Café – crème brûlée.\r\n".encode("cp1252"), "c.txt") == ("Café – crème brûlée.\n", "cp1252")
-    assert decode("Ärger\n".encode("utf-8"), "u.txt") == ("Ärger\n", "utf-8")
+    assert decode("Ärger\n".encode(), "u.txt") == ("Ärger\n", "utf-8")

@@ -29,7 +29,8 @@ def with_second_stage(engine) -> None:
 
     weights = {"dense": 14.16, "cover": 0.51, "token_match": 16.46}
     engine._models = engine._models._replace(
-        rerank=Logistic(RERANK_FEATURES, tuple(weights.get(n, 0.0) for n in RERANK_FEATURES), -27.27))
+        rerank=Logistic(RERANK_FEATURES, tuple(weights.get(n, 0.0) for n in RERANK_FEATURES), -27.27)
+    )
 
 
 def test_a_fitted_second_stage_re_scores_the_best_few_word_by_word(engine, seeds):
@@ -80,7 +81,7 @@ def test_citation_offsets_slice_back_to_the_quote(engine, seeds):
     text = (seeds / "russia-syria-bases.txt").read_text(encoding="utf-8")
     for q in (QUESTION, "How many warships can the base host?", "When was Tartus first set up?"):
         for c in engine.ask(q).citations:
-            assert text[c.start:c.end] == c.text
+            assert text[c.start : c.end] == c.text
             assert text.splitlines()[c.line - 1].find(c.text) >= 0
 
 
@@ -94,10 +95,13 @@ def test_answer_facts_all_come_from_citations(engine, seeds):
         assert unsupported_facts(answer.answer, answer.citations) == []
 
 
-@pytest.mark.parametrize("question", [
-    "Who did the Normans swear fealty to in 1200?",
-    "What is the boiling point of mercury?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who did the Normans swear fealty to in 1200?",
+        "What is the boiling point of mercury?",
+    ],
+)
 def test_unanswerable_is_refused_and_logged_as_a_gap(engine, seeds, question):
     engine.ensure_ready(show_bar=False)
     answer = engine.ask(question)
@@ -106,10 +110,16 @@ def test_unanswerable_is_refused_and_logged_as_a_gap(engine, seeds, question):
     assert engine.gaps.recent(1)[0]["question"] == question
 
 
-@pytest.mark.parametrize("look_alike, plain", [
-    ("Which base may Russia not use free of charge?", "Which base may Russia use free of charge?"),
-    ("When was Tartus never set up as a Soviet supply point?", "When was Tartus first set up as a Soviet supply point?"),
-])
+@pytest.mark.parametrize(
+    "look_alike, plain",
+    [
+        ("Which base may Russia not use free of charge?", "Which base may Russia use free of charge?"),
+        (
+            "When was Tartus never set up as a Soviet supply point?",
+            "When was Tartus first set up as a Soviet supply point?",
+        ),
+    ],
+)
 def test_a_negated_look_alike_is_refused_and_its_plain_question_answered(engine, seeds, look_alike, plain):
     """The seed states no negation about these facts, so a question asking about one has no answer,
     however closely its words match (without the check both look-alikes were answered)."""
@@ -144,7 +154,7 @@ def test_edit_after_indexing_drops_citations_that_moved(engine, seeds):
     path = seeds / "russia-syria-bases.txt"
     path.write_text("Prefix line added.\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     answer = engine.ask(QUESTION)  # not re-indexed yet: a citation at stale offsets must not be shown
-    assert all(path.read_text(encoding="utf-8")[c.start:c.end] == c.text for c in answer.citations)
+    assert all(path.read_text(encoding="utf-8")[c.start : c.end] == c.text for c in answer.citations)
     engine.index(show_bar=False)
     assert engine.ask(QUESTION).citations[0].text.endswith("until 2066.")
 
@@ -168,9 +178,11 @@ def test_status_counts(engine, seeds):
 def test_answering_from_an_existing_index_does_not_load_the_sentence_splitter(engine, seeds, settings):
     """nltk (the splitter) costs ~100 MB: a bot that only answers must not import it, e.g. to verify quotes."""
     engine.index(show_bar=False)
-    script = ("import sys\nfrom footnote.engine import Engine\nfrom footnote.settings import Settings\n"
-              "answer = Engine(Settings.from_env(dotenv_path=None)).ask('When does the base agreement expire?')\n"
-              "print(answer.found, len(answer.citations), 'nltk' in sys.modules)\n")
+    script = (
+        "import sys\nfrom footnote.engine import Engine\nfrom footnote.settings import Settings\n"
+        "answer = Engine(Settings.from_env(dotenv_path=None)).ask('When does the base agreement expire?')\n"
+        "print(answer.found, len(answer.citations), 'nltk' in sys.modules)\n"
+    )
     done = run_fresh(script, timeout=300)
     assert done.returncode == 0, done.stderr
     found, _, splitter_loaded = done.stdout.split()

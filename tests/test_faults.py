@@ -1,5 +1,6 @@
 """Faults that must lose nothing: SIGKILL mid-index, two runs at once, articles changing under the
 indexer, index/ read-only, disk full. Real processes (`python bot.py ...`), real model, real Chroma."""
+
 from __future__ import annotations
 
 import json
@@ -51,14 +52,29 @@ def write_article(path: Path, name: str, what: str, year: str) -> None:
         f"The {what} is 420 metres long. Visitors reach it by a ferry that runs twice a day. "
         f"In winter the {what} closes early because of the storms. A small cafe beside it sells fish soup.\n\n"
         f"Local schools visit the {name} {what} every spring. The town council pays for its upkeep. "
-        f"Repairs after a flood took three years to finish.\n", encoding="utf-8")
+        f"Repairs after a flood took three years to finish.\n",
+        encoding="utf-8",
+    )
 
 
 def cli(root: Path, *args: str, index_dir: str = "index", timeout: float = 300, **popen) -> subprocess.Popen:
-    env = {**os.environ, "SEEDS_DIR": str(root / "seeds"), "INDEX_DIR": str(root / index_dir),
-           "EMBED_MODEL": EMBED, "CHROMA_HOST": "", "HEALTH_PORT": "0"}
-    return subprocess.Popen([sys.executable, str(REPO / "bot.py"), *args], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    env = {
+        **os.environ,
+        "SEEDS_DIR": str(root / "seeds"),
+        "INDEX_DIR": str(root / index_dir),
+        "EMBED_MODEL": EMBED,
+        "CHROMA_HOST": "",
+        "HEALTH_PORT": "0",
+    }
+    return subprocess.Popen(
+        [sys.executable, str(REPO / "bot.py"), *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
 
 
 def run_cli(root: Path, *args: str, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
@@ -103,7 +119,7 @@ def assert_answers(root: Path, facts: dict, sample: int = 8) -> None:
             assert answer.found and year in answer.answer, (question, answer.answer)
             assert answer.citations[0].source == source
             for c in answer.citations:  # every quote still slices its file exactly
-                assert (root / "seeds" / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text
+                assert (root / "seeds" / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.text
     finally:
         engine.close()
 
@@ -173,7 +189,7 @@ def test_article_deleted_or_rewritten_while_indexing(tmp_path):
         stale = engine.ask(facts[rewritten][0])  # the stored text no longer matches the file
         for c in stale.citations:  # a quote from a file that changed or went must never be shown
             assert c.source != deleted, stale
-            assert (seeds / c.source).read_text(encoding="utf-8")[c.start:c.end] == c.text, stale
+            assert (seeds / c.source).read_text(encoding="utf-8")[c.start : c.end] == c.text, stale
 
         second = engine.index(show_bar=False)
         assert (second.changed, second.removed, second.added) == ([rewritten], [deleted], [])
@@ -192,10 +208,23 @@ def _in_mount_namespace(script: str, tmp_path: Path) -> subprocess.CompletedProc
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip(f"unshare -m is not permitted here: {probe.stderr.decode().strip()}")
-    env = {**os.environ, "PY": sys.executable, "BOT": str(REPO / "bot.py"), "T": str(tmp_path),
-           "EMBED_MODEL": EMBED, "CHROMA_HOST": "", "HEALTH_PORT": "0"}
-    return subprocess.run(["unshare", "-m", "bash", "-c", textwrap.dedent(script)], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PY": sys.executable,
+        "BOT": str(REPO / "bot.py"),
+        "T": str(tmp_path),
+        "EMBED_MODEL": EMBED,
+        "CHROMA_HOST": "",
+        "HEALTH_PORT": "0",
+    }
+    return subprocess.run(
+        ["unshare", "-m", "bash", "-c", textwrap.dedent(script)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _built_index(tmp_path: Path) -> dict:
@@ -209,12 +238,15 @@ def test_index_read_only_clear_error_old_index_intact(tmp_path):
     before = (tmp_path / "index" / "catalog.json").read_bytes()
     extra = make_articles(tmp_path / "seeds", 3, seed=11, start=100)  # work to do, nowhere to write it
     question, year = facts["a0002.txt"]
-    done = _in_mount_namespace(f"""
+    done = _in_mount_namespace(
+        f"""
         mount --bind -o ro "$T/index" "$T/index" || exit 90
         export SEEDS_DIR="$T/seeds" INDEX_DIR="$T/index"
         "$PY" "$BOT" index > "$T/index.out" 2> "$T/index.err"; echo $? > "$T/index.rc"
         "$PY" "$BOT" ask --json "{question}" > "$T/ask.out" 2> "$T/ask.err"; echo $? > "$T/ask.rc"
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     err = (tmp_path / "index.err").read_text()
     assert (tmp_path / "index.rc").read_text().strip() == "1", err
@@ -233,7 +265,8 @@ def test_disk_full_while_indexing_clear_error_old_index_intact(tmp_path):
     facts = _built_index(tmp_path)
     make_articles(tmp_path / "seeds", 60, seed=13, start=200)
     question, year = facts["a0003.txt"]
-    done = _in_mount_namespace(f"""
+    done = _in_mount_namespace(
+        f"""
         mkdir -p "$T/small"
         mount -t tmpfs -o size=40m tmpfs "$T/small" || exit 90
         cp -a "$T/index" "$T/small/index"
@@ -244,7 +277,9 @@ def test_disk_full_while_indexing_clear_error_old_index_intact(tmp_path):
         "$PY" "$BOT" ask --json "{question}" > "$T/full-ask.out" 2> "$T/full-ask.err"; echo $? > "$T/full-ask.rc"
         rm -f "$T/small/filler"
         "$PY" "$BOT" ask --json "{question}" > "$T/ask.out" 2> "$T/ask.err"; echo $? > "$T/ask.rc"
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     err = (tmp_path / "index.err").read_text()
     assert (tmp_path / "index.rc").read_text().strip() == "1", err
@@ -273,7 +308,7 @@ def test_corrupt_store_named_command_repairs_it_and_keeps_the_broken_one(tmp_pat
     rebuilt = run_cli(tmp_path, "index", "--rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert f"{len(facts)} added" in rebuilt.stdout, rebuilt.stdout
-    kept, = (tmp_path / "index").glob("broken-*")
+    (kept,) = (tmp_path / "index").glob("broken-*")
     assert (kept / "chroma" / "chroma.sqlite3").read_bytes() == broken, "the broken store is kept as it was"
     assert kept.name in rebuilt.stderr  # the admin is told where it went
     assert_index_complete(tmp_path / "index", facts)
@@ -287,7 +322,8 @@ def test_read_only_index_copies_are_removed(tmp_path):
     facts = _built_index(tmp_path)
     question, year = facts["a0004.txt"]
     (tmp_path / "tmp").mkdir()
-    done = _in_mount_namespace(f"""
+    done = _in_mount_namespace(
+        f"""
         mount --bind -o ro "$T/index" "$T/index" || exit 90
         export SEEDS_DIR="$T/seeds" INDEX_DIR="$T/index" TMPDIR="$T/tmp"
         "$PY" "$BOT" ask --json "{question}" > "$T/ask1.out" 2> "$T/ask1.err"
@@ -303,7 +339,9 @@ def test_read_only_index_copies_are_removed(tmp_path):
         ls "$T/tmp" > "$T/after-kill.ls"
         "$PY" "$BOT" ask --json "{question}" > "$T/ask2.out" 2> "$T/ask2.err"
         ls "$T/tmp" > "$T/after-next.ls"
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     for n in (1, 2):
         answer = json.loads((tmp_path / f"ask{n}.out").read_text() or "{}")

@@ -1,4 +1,5 @@
 """footnote.gaps: refused questions in SQLite; a log that cannot be written never costs an answer."""
+
 from __future__ import annotations
 
 from footnote.gaps import GapLog

@@ -3,6 +3,7 @@
 settings → text → reading/corpus → catalog → chunking/embeddings/models/store → keywords → indexer → retrieval
 → answering → feedback/gaps → engine → cli, health, bot. Function-level (lazy) imports count too: they point
 the same way once they run."""
+
 from __future__ import annotations
 
 import ast
@@ -87,8 +88,10 @@ def within(module: str, prefixes: tuple[str, ...] | str) -> bool:
 
 
 def load_modules() -> dict[str, tuple[Path, ast.AST, bool]]:
-    return {module_name(p): (p, ast.parse(p.read_text(encoding="utf-8"), str(p)), p.name == "__init__.py")
-            for p in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        module_name(p): (p, ast.parse(p.read_text(encoding="utf-8"), str(p)), p.name == "__init__.py")
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
 
 
 MODULES = load_modules()
@@ -121,8 +124,11 @@ def direction_errors(name: str, tree: ast.AST, is_package: bool) -> list[str]:
 
 def env_readers(tree: ast.AST) -> list[int]:
     lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ENV_NAMES]
-    lines += [n.lineno for n in ast.walk(tree)
-              if isinstance(n, ast.ImportFrom) and n.module == "os" and {a.name for a in n.names} & ENV_NAMES]
+    lines += [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "os" and {a.name for a in n.names} & ENV_NAMES
+    ]
     return lines
 
 
@@ -147,26 +153,35 @@ def output_writes(tree: ast.AST) -> tuple[list[int], list[int]]:
 
 
 def test_the_walk_sees_the_whole_package_and_its_imports():
-    assert {"footnote.settings", "footnote.engine", "footnote.cli", "footnote.bot.client",
-            "footnote.answering.compose", "footnote.models.e5_runtime"} <= set(MODULES)
+    assert {
+        "footnote.settings",
+        "footnote.engine",
+        "footnote.cli",
+        "footnote.bot.client",
+        "footnote.answering.compose",
+        "footnote.models.e5_runtime",
+    } <= set(MODULES)
     _, tree, pkg = MODULES["footnote.engine"]
     assert "footnote.retrieval" in {i.module for i in imports_of(tree, "footnote.engine", pkg)}
     _, tree, pkg = MODULES["footnote.models.e5_runtime"]  # relative imports resolve to absolute names
     assert "footnote.models.e5_format" in {i.module for i in imports_of(tree, "footnote.models.e5_runtime", pkg)}
 
 
-@pytest.mark.parametrize("name, source, needle", [
-    ("footnote.cli", "from discord.ext import commands\n", "discord"),
-    ("footnote.answering.compose", "def f():\n    from footnote.engine import Engine\n", "front end"),
-    ("footnote.store", "import click\n", "front end"),
-    ("footnote.bot.cogs.ask", "from footnote.retrieval import HybridRetriever\n", "internals"),
-    ("footnote.bot.cogs.ask", "from footnote.indexer import Indexer\n", "internals"),
-    ("footnote.bot.cogs.ask", "from footnote.answering.select import SentenceSelector\n", "internals"),
-    ("footnote.keywords", "from footnote.answering.evidence import terms\n", "later layer"),
-    ("footnote.text", "from footnote.corpus import Sentence\n", "later layer"),
-    ("footnote.retrieval", "def f():\n    from footnote.answering.select import SentenceSelector\n", "later layer"),
-    ("footnote.catalog", "from footnote.indexer import Indexer\n", "later layer"),
-])
+@pytest.mark.parametrize(
+    "name, source, needle",
+    [
+        ("footnote.cli", "from discord.ext import commands\n", "discord"),
+        ("footnote.answering.compose", "def f():\n    from footnote.engine import Engine\n", "front end"),
+        ("footnote.store", "import click\n", "front end"),
+        ("footnote.bot.cogs.ask", "from footnote.retrieval import HybridRetriever\n", "internals"),
+        ("footnote.bot.cogs.ask", "from footnote.indexer import Indexer\n", "internals"),
+        ("footnote.bot.cogs.ask", "from footnote.answering.select import SentenceSelector\n", "internals"),
+        ("footnote.keywords", "from footnote.answering.evidence import terms\n", "later layer"),
+        ("footnote.text", "from footnote.corpus import Sentence\n", "later layer"),
+        ("footnote.retrieval", "def f():\n    from footnote.answering.select import SentenceSelector\n", "later layer"),
+        ("footnote.catalog", "from footnote.indexer import Indexer\n", "later layer"),
+    ],
+)
 def test_the_checker_catches_a_wrong_way_import(name, source, needle):
     errors = direction_errors(name, ast.parse(source), False)
     assert len(errors) == 1 and needle in errors[0], errors
@@ -191,8 +206,10 @@ def test_only_settings_reads_the_environment():
 
 
 def test_only_the_cli_writes_to_stdout():
-    assert output_writes(ast.parse("import sys\nprint(1)\nprint(2, file=sys.stderr)\nsys.stdout.write('x')\n")) \
-        == ([2, 4], [3])  # the check itself works
+    assert output_writes(ast.parse("import sys\nprint(1)\nprint(2, file=sys.stderr)\nsys.stdout.write('x')\n")) == (
+        [2, 4],
+        [3],
+    )  # the check itself works
     stdout = {name: w[0] for name, (_, tree, _) in MODULES.items() if (w := output_writes(tree))[0]}
     assert set(stdout) <= {"footnote.cli"}, stdout
     stderr = {name: w[1] for name, (_, tree, _) in MODULES.items() if (w := output_writes(tree))[1]}

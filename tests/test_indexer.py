@@ -1,4 +1,5 @@
 """Incremental indexing against real Chroma and the real model: counts prove what was (re-)embedded."""
+
 import pytest
 
 from footnote.indexer import IndexBusy, index_lock
@@ -75,12 +76,16 @@ def test_corrupt_catalog_is_rebuilt_without_losing_articles(engine, settings):
 
 def test_each_article_is_split_into_sentences_once(engine, settings, monkeypatch):
     import footnote.corpus as corpus
+
     split = corpus.units_of
     calls = []
     monkeypatch.setattr(corpus, "units_of", lambda doc: calls.append(doc.title) or split(doc))
     write(settings.seeds_dir, "a.txt", ARTICLE_A)
-    write(settings.seeds_dir, "b.html", "<html><title>Boats</title><body><p>Boats float on water.</p>"
-                                        "<p>Sailors steer them.</p></body></html>")
+    write(
+        settings.seeds_dir,
+        "b.html",
+        "<html><title>Boats</title><body><p>Boats float on water.</p><p>Sailors steer them.</p></body></html>",
+    )
     report = engine.index(show_bar=False)
     assert sorted(report.added) == ["a.txt", "b.html"] and report.sentences_embedded == 4
     assert len(calls) == 2, "the chunker split an article again instead of reusing the indexer's sentences"

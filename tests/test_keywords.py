@@ -1,4 +1,5 @@
 """The query-time BM25 scores like bm25s (the reference we replaced), and a table rebuild keeps unchanged articles."""
+
 from __future__ import annotations
 
 import bm25s
@@ -55,7 +56,9 @@ def catalog_of(tmp_path, articles: dict[str, list[str]]) -> Catalog:
 def test_a_rebuild_reuses_unchanged_articles_and_answers_like_a_fresh_build(tmp_path):
     first = catalog_of(tmp_path, {"harbour.txt": SENTENCES[:3], "mines.txt": SENTENCES[3:5]})
     old = SentenceTable(first)
-    second = catalog_of(tmp_path, {"harbour.txt": SENTENCES[:3], "orchard.txt": SENTENCES[5:]})  # mines gone, orchard new
+    second = catalog_of(
+        tmp_path, {"harbour.txt": SENTENCES[:3], "orchard.txt": SENTENCES[5:]}
+    )  # mines gone, orchard new
     second.entries["harbour.txt"] = first.entries["harbour.txt"]
     updated = SentenceTable(second, previous=old)
     fresh = SentenceTable(second)
@@ -68,6 +71,8 @@ def test_a_rebuild_reuses_unchanged_articles_and_answers_like_a_fresh_build(tmp_
     row = updated.row_of("orchard.txt#s1")
     assert updated.row_of("orchard.txt#s2") is None and updated.row_of("mines.txt#s0") is None
     assert updated.row_terms(row) == terms(SENTENCES[6])
-    assert updated.window_terms(row) == set(terms(SENTENCES[5])) | set(terms(SENTENCES[6]))  # stops at the article's edge
+    assert updated.window_terms(row) == set(terms(SENTENCES[5])) | set(
+        terms(SENTENCES[6])
+    )  # stops at the article's edge
     assert updated.article_terms("harbour.txt") == set().union(*(terms(s) for s in SENTENCES[:3]))
     assert old.bm25_top(terms("cider"), 3) == []  # the old table never saw orchard's words

@@ -1,4 +1,5 @@
 """The hashed lock files (scripts/lock.sh) match pyproject.toml, and CI, the README and the image use them."""
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,10 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)((?:\s*\\\n\s+--hash=sha2
 def pins(name: str) -> dict[str, tuple[str, frozenset[str]]]:
     """package → (version, its hashes); fails on a requirement line that is not `name==version` + hashes."""
     text = (ROOT / name).read_text(encoding="utf-8")
-    found = {canonicalize_name(m.group(1)): (m.group(2), frozenset(re.findall(r"sha256:(\w+)", m.group(3))))
-             for m in PIN.finditer(text)}
+    found = {
+        canonicalize_name(m.group(1)): (m.group(2), frozenset(re.findall(r"sha256:(\w+)", m.group(3))))
+        for m in PIN.finditer(text)
+    }
     requirement_lines = [ln for ln in text.splitlines() if ln and not ln[0].isspace() and not ln.startswith("#")]
     assert len(requirement_lines) == len(found), f"{name}: every line must be name==version with --hash"
     return found
@@ -38,8 +41,9 @@ def test_lock_pins_what_pyproject_asks_for(lock, extras):
     for req in wanted(*extras):
         name = canonicalize_name(req.name)
         assert name in locked, f"{lock} lacks {req}: run `bash scripts/lock.sh`"
-        assert req.specifier.contains(locked[name][0], prereleases=True), \
+        assert req.specifier.contains(locked[name][0], prereleases=True), (
             f"{lock} pins {name}=={locked[name][0]}, pyproject.toml asks {req}: run `bash scripts/lock.sh`"
+        )
 
 
 def test_the_runtime_lock_is_the_full_lock_less_the_test_extra():
@@ -61,6 +65,9 @@ def test_ci_runs_the_readme_test_command_from_the_lock():
     commands = re.search(r"```bash\n(.*?)```", readme, re.S).group(1).splitlines()
     test_command = commands[1]
     assert "--require-hashes -r requirements.lock" in test_command and test_command.endswith("pytest -q")
-    ci = [ln for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
-          if ln.strip() and not ln.lstrip().startswith("#")]
+    ci = [
+        ln
+        for ln in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     assert test_command in ci, ".ci/run must run the README's test command verbatim"

@@ -50,5 +50,6 @@ def test_threads_share_a_few_heaps():
         return done.stderr.count("Arena ")
 
     from footnote.memory import HEAPS
+
     assert heaps("default") > HEAPS  # the test can tell: without the cap, threads get heaps of their own
     assert heaps("limit") <= HEAPS

@@ -1,4 +1,5 @@
 """footnote.questions, and the engine's answer to odd questions: an error, never an exception or a gap."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,17 +9,22 @@ from footnote.questions import clean_question
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u3164\u2800 \t"
 
 
-@pytest.mark.parametrize("raw, question", [
-    ("  When does the\u200b base agreement end?\u200e ", "When does the base agreement end?"),
-    ("Who\x00 signed\x07 it?", "Who signed it?"),
-    ("می\u200cخواهم", "می\u200cخواهم"),  # a Persian zero-width non-joiner inside a word stays
-])
+@pytest.mark.parametrize(
+    "raw, question",
+    [
+        ("  When does the\u200b base agreement end?\u200e ", "When does the base agreement end?"),
+        ("Who\x00 signed\x07 it?", "Who signed it?"),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # a Persian zero-width non-joiner inside a word stays
+    ],
+)
 def test_invisible_characters_are_dropped(raw, question):
     assert clean_question(raw) == (question, None)
 
 
-@pytest.mark.parametrize("raw, error", [(INVISIBLE, "empty"), ("", "empty"), (None, "empty"), ("?!…", "empty"),
-                                        ("When\ud800?", "lone surrogate")])
+@pytest.mark.parametrize(
+    "raw, error",
+    [(INVISIBLE, "empty"), ("", "empty"), (None, "empty"), ("?!…", "empty"), ("When\ud800?", "lone surrogate")],
+)
 def test_unusable_questions_get_one_line(raw, error):
     question, problem = clean_question(raw)
     assert question == "" and error in problem and "\n" not in problem

@@ -1,6 +1,7 @@
 """Team documents read as people read them: clean quotes, exact source spans, sections, rows, pages.
 
 Every fixture here is written for these tests."""
+
 from __future__ import annotations
 
 import re
@@ -73,15 +74,16 @@ def test_markdown_quotes_are_clean_visible_text(markdown):
     assert "Hotels must cost less than $250 a night." in texts
     assert not [t for t in texts if MARKUP.search(t)], texts
     assert not any("glossary" in t for t in texts), "a template tag was indexed"
-    assert not any(t.startswith(("Travel at Acme", "Hotels", "Limits", "One-on-ones")) and len(t) < 20 for t in texts), \
-        "a heading was indexed as a sentence"
+    assert not any(
+        t.startswith(("Travel at Acme", "Hotels", "Limits", "One-on-ones")) and len(t) < 20 for t in texts
+    ), "a heading was indexed as a sentence"
 
 
 def test_markdown_offsets_slice_the_cited_unit_in_the_raw_file(markdown):
     raw = markdown.text
     assert raw == HANDBOOK_MD
     s = unit(markdown, "Book trips")
-    assert raw[s.start:s.end] == "Book trips through **Navan** at least [two weeks](https://example.com/rules) ahead."
+    assert raw[s.start : s.end] == "Book trips through **Navan** at least [two weeks](https://example.com/rules) ahead."
     assert s.line == raw.count("\n", 0, s.start) + 1
     for s in markdown.sentences:  # what the verify step checks: the span still reads as the quote
         assert text_at(article_document_of(markdown, raw), s.start, s.end) == s.text
@@ -111,14 +113,14 @@ def test_markdown_first_heading_is_the_title_when_there_is_no_front_matter(tmp_p
 def test_markdown_table_row_is_read_with_its_headers_and_cited_whole(markdown):
     row = unit(markdown, "Trip category: Domestic")
     assert row.text == "Trip category: Domestic; Total spend limit: $2,000"
-    assert markdown.text[row.start:row.end] == "| Domestic | **$2,000** |"
+    assert markdown.text[row.start : row.end] == "| Domestic | **$2,000** |"
     assert not any(s.text.startswith("Trip category; ") or s.text == "Trip category" for s in markdown.sentences)
 
 
 def test_markdown_numbered_item_is_one_unit_without_its_number(markdown):
     item = unit(markdown, "Meet every week")
     assert item.text == "Meet every week for thirty minutes."
-    assert markdown.text[item.start:item.end] == "Meet every week for thirty minutes."
+    assert markdown.text[item.start : item.end] == "Meet every week for thirty minutes."
     assert unit(markdown, "Bring an agenda").text == "Bring an agenda: the report owns it."
     assert unit(markdown, "Nested point").text == "Nested point with emphasis here."
 
@@ -129,8 +131,8 @@ def test_markdown_code_block_is_never_split(markdown):
 
 
 def test_a_sentence_never_runs_across_two_items():
-    from footnote.reading import read_text_document
     from footnote.corpus import units_of
+    from footnote.reading import read_text_document
 
     doc = read_text_document("# T\n\n- first item without a stop\n- second item\n", ".md")
     assert [u.text for u in units_of(doc)] == ["first item without a stop", "second item"]
@@ -158,7 +160,7 @@ def test_html_is_read_with_structure_and_scripts_never_indexed(tmp_path):
     assert not any("never" in t or "color" in t for t in texts)
     dinner = unit(page, "Dinner")
     assert dinner.section == "Meals"
-    assert page.text[dinner.start:dinner.end] == "Dinner is covered up to &euro;40."
+    assert page.text[dinner.start : dinner.end] == "Dinner is covered up to &euro;40."
 
 
 def test_html_without_a_heading_takes_its_title_tag(tmp_path):
@@ -184,7 +186,7 @@ def test_a_two_page_pdf_cites_page_two(tmp_path):
     assert doc.title == "Security handbook"
     rotate = unit(doc, "Passwords rotate")
     assert rotate.page == 2 and unit(doc, "Laptops").page == 1
-    assert doc.text[rotate.start:rotate.end] == rotate.text  # offsets into the extracted text
+    assert doc.text[rotate.start : rotate.end] == rotate.text  # offsets into the extracted text
 
 
 def test_a_broken_pdf_gets_one_clear_line(tmp_path):
@@ -219,12 +221,15 @@ def test_a_docx_heading_gives_the_section(tmp_path):
     assert weeks.text == "Parents get sixteen weeks of paid leave." and weeks.section == "Parental leave"
     assert unit(doc, "Tell your manager").section == "Parental leave"
     assert unit(doc, "Country: France").text == "Country: France; Weeks: 20"
-    assert doc.text[weeks.start:weeks.end] == weeks.text
+    assert doc.text[weeks.start : weeks.end] == weeks.text
     assert article_document(tmp_path / "leave.docx", tmp_path).text == doc.text
 
 
 def test_an_unclosed_script_hides_neither_the_page_nor_lets_its_code_in(tmp_path):
-    write(tmp_path, "u.html", "<html><body><h1>Guide</h1><p>Before it.</p><script>var leaked = 1;"
-                              "<p>After the script tag.</p></body></html>")
+    write(
+        tmp_path,
+        "u.html",
+        "<html><body><h1>Guide</h1><p>Before it.</p><script>var leaked = 1;<p>After the script tag.</p></body></html>",
+    )
     texts = [s.text for s in read_article(tmp_path / "u.html", tmp_path).sentences]
     assert texts == ["Before it.", "After the script tag."]

@@ -1,4 +1,5 @@
 """HybridRetriever on real Chroma and the real model: what each leg finds and what it must never return."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,12 +10,18 @@ from footnote.retrieval import HybridRetriever
 from footnote.store import SEARCH_EF, get_collections, open_client
 from tests.conftest import write
 
-HARBOUR = ("The old harbour\nDate: 2020-05-01\n\nFishing boats leave the harbour at dawn. The harbour master keeps a "
-           "log of every boat that sails. In winter the harbour freezes over. Local divers once found a lump of "
-           "vorquilite under the north pier.\n")
-MINES = ("Mining minerals\n\nMiners dig rare minerals and gemstones from deep underground rock. Geologists study "
-         "where each mineral was found and how it formed. Crystals of quartz are the most common find.\n")
-ORCHARD = "Apple orchards\n\nApples grow on trees in orchards. Farmers pick them in autumn. Cider is pressed from apples.\n"
+HARBOUR = (
+    "The old harbour\nDate: 2020-05-01\n\nFishing boats leave the harbour at dawn. The harbour master keeps a "
+    "log of every boat that sails. In winter the harbour freezes over. Local divers once found a lump of "
+    "vorquilite under the north pier.\n"
+)
+MINES = (
+    "Mining minerals\n\nMiners dig rare minerals and gemstones from deep underground rock. Geologists study "
+    "where each mineral was found and how it formed. Crystals of quartz are the most common find.\n"
+)
+ORCHARD = (
+    "Apple orchards\n\nApples grow on trees in orchards. Farmers pick them in autumn. Cider is pressed from apples.\n"
+)
 RARE = "harbour.txt#s3"  # the only sentence with the made-up word "vorquilite"
 # Dense reads this as a question about mining; only BM25 knows the one rare word that points elsewhere.
 MINING_QUESTION = "Which rare minerals and gemstones do miners dig from deep underground rock, such as vorquilite?"
@@ -59,13 +66,15 @@ def test_candidates_carry_their_evidence_and_offsets(indexed, settings):
     assert candidates and len({n.node.node_id for n in candidates}) == len(candidates)
     scores = [n.score for n in candidates]
     assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
-    texts = {name: (settings.seeds_dir / name).read_text(encoding="utf-8") for name in
-             ("harbour.txt", "mines.txt", "orchard.txt")}
+    texts = {
+        name: (settings.seeds_dir / name).read_text(encoding="utf-8")
+        for name in ("harbour.txt", "mines.txt", "orchard.txt")
+    }
     for n in candidates:
         meta = n.node.metadata
         assert set(meta) >= {"source", "n", "start", "end", "line", "dense", "bm25", "chunk", "row"}
         assert n.node.node_id == f"{meta['source']}#s{meta['n']}"
-        assert texts[meta["source"]][meta["start"]:meta["end"]] == n.node.get_content()
+        assert texts[meta["source"]][meta["start"] : meta["end"]] == n.node.get_content()
         assert -1.0 <= meta["dense"] <= 1.0 and 0.0 <= meta["bm25"] <= 1.0 and 0.0 <= meta["chunk"] <= 1.0
     top = candidates[0].node.metadata
     assert (top["source"], top["n"]) == ("harbour.txt", 0)
@@ -79,12 +88,18 @@ def test_sentences_missing_from_the_catalog_are_never_returned(indexed):
     qvec = embed_query(engine.embed_model, question).tolist()
     before = engine.status()["sentences"]
     ghost_text = "Fishing boats leave the harbour at dawn, every day."
-    sentences.upsert(ids=["ghost.txt#s0", "harbour.txt#s99"], embeddings=[qvec, qvec],
-                     documents=[ghost_text, ghost_text],
-                     metadatas=[{"source": "ghost.txt", "n": 0, "chunk": "x"},
-                                {"source": "harbour.txt", "n": 99, "chunk": "x"}])
-    chunks.upsert(ids=["ghost-chunk"], embeddings=[qvec], documents=[ghost_text],
-                  metadatas=[{"source": "ghost.txt", "first_sentence": 0, "last_sentence": 0}])
+    sentences.upsert(
+        ids=["ghost.txt#s0", "harbour.txt#s99"],
+        embeddings=[qvec, qvec],
+        documents=[ghost_text, ghost_text],
+        metadatas=[{"source": "ghost.txt", "n": 0, "chunk": "x"}, {"source": "harbour.txt", "n": 99, "chunk": "x"}],
+    )
+    chunks.upsert(
+        ids=["ghost-chunk"],
+        embeddings=[qvec],
+        documents=[ghost_text],
+        metadatas=[{"source": "ghost.txt", "first_sentence": 0, "last_sentence": 0}],
+    )
     # the stray vectors are the nearest there are: dense really does return them first
     assert set(sentences.query(query_embeddings=[qvec], n_results=2)["ids"][0]) == {"ghost.txt#s0", "harbour.txt#s99"}
 

@@ -20,8 +20,9 @@ def test_environment_beats_dotenv(tmp_path):
     assert s.cooldown_seconds == 2.5
 
 
-@pytest.mark.parametrize("key,value", [("CHROMA_PORT", "eighty"), ("WATCH", "maybe"), ("COOLDOWN_SECONDS", "x"),
-                                       ("THREADS", "-1")])
+@pytest.mark.parametrize(
+    "key,value", [("CHROMA_PORT", "eighty"), ("WATCH", "maybe"), ("COOLDOWN_SECONDS", "x"), ("THREADS", "-1")]
+)
 def test_bad_value_names_the_key(key, value):
     with pytest.raises(SettingsError, match=key):
         Settings.from_env(env={key: value}, dotenv_path=None)
@@ -39,8 +40,11 @@ def test_env_example_documents_every_key():
 
     from tests.conftest import ROOT
 
-    documented = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()
-                  if "=" in line and not line.startswith("#")}
+    documented = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert {f.name.upper() for f in fields(Settings)} == documented
     Settings.from_env(env={}, dotenv_path=ROOT / ".env.example")  # and every documented value parses
 
@@ -66,14 +70,21 @@ def test_repr_never_shows_a_secret():
     assert {"discord_token", "chroma_token"} <= set(secrets)
     shown = repr(Settings(**secrets))
     assert not [value for value in secrets.values() if value in shown], shown
-    assert "discord_token=<set>" in shown and str(Settings()) .count("<not set>") == len(secrets)
+    assert "discord_token=<set>" in shown and str(Settings()).count("<not set>") == len(secrets)
 
 
-@pytest.mark.parametrize("host, ssl, allowed", [
-    ("localhost", "false", True), ("127.0.0.1", "false", True), ("10.0.0.5", "false", True),
-    ("chroma", "false", True),  # a compose service name: a private network
-    ("chroma.example.com", "false", False), ("8.8.8.8", "false", False), ("chroma.example.com", "true", True),
-])
+@pytest.mark.parametrize(
+    "host, ssl, allowed",
+    [
+        ("localhost", "false", True),
+        ("127.0.0.1", "false", True),
+        ("10.0.0.5", "false", True),
+        ("chroma", "false", True),  # a compose service name: a private network
+        ("chroma.example.com", "false", False),
+        ("8.8.8.8", "false", False),
+        ("chroma.example.com", "true", True),
+    ],
+)
 def test_chroma_token_never_goes_in_clear_text_across_an_open_network(host, ssl, allowed):
     env = {"CHROMA_HOST": host, "CHROMA_TOKEN": "t0ken", "CHROMA_SSL": ssl}
     if allowed:
@@ -105,27 +116,46 @@ def test_chroma_ssl_makes_the_client_speak_tls():
         listener = threading.Thread(target=accept_one)
         listener.start()
         with pytest.raises(IndexUnavailable):
-            open_client(Settings(chroma_host="127.0.0.1", chroma_port=server.getsockname()[1], chroma_token="t",
-                                 chroma_ssl=True))
+            open_client(
+                Settings(
+                    chroma_host="127.0.0.1", chroma_port=server.getsockname()[1], chroma_token="t", chroma_ssl=True
+                )
+            )
         listener.join(10)
     assert first_bytes == [b"\x16"]
 
 
-@pytest.mark.parametrize("env, key", [
-    ({"ANSWER_MODE": "openai:gpt-4o"}, "ANSWER_MODE"),
-    ({"ANSWER_MODE": "llm", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
-    ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "localhost:11434", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
-    ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "http://localhost:11434/v1"}, "LLM_MODEL"),
-    ({"LLM_TIMEOUT": "0"}, "LLM_TIMEOUT"),
-])
+@pytest.mark.parametrize(
+    "env, key",
+    [
+        ({"ANSWER_MODE": "openai:gpt-4o"}, "ANSWER_MODE"),
+        ({"ANSWER_MODE": "llm", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
+        ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "localhost:11434", "LLM_MODEL": "m"}, "LLM_BASE_URL"),
+        ({"ANSWER_MODE": "llm", "LLM_BASE_URL": "http://localhost:11434/v1"}, "LLM_MODEL"),
+        ({"LLM_TIMEOUT": "0"}, "LLM_TIMEOUT"),
+    ],
+)
 def test_llm_settings_are_checked_with_the_key_named(env, key):
     with pytest.raises(SettingsError, match=key):
         Settings.from_env(env=env, dotenv_path=None)
 
 
 def test_llm_settings_are_read_and_the_key_stays_out_of_repr():
-    s = Settings.from_env(env={"ANSWER_MODE": "llm", "LLM_BASE_URL": "http://localhost:11434/v1", "LLM_MODEL": "qwen",
-                               "LLM_API_KEY": "sk-secret", "LLM_TIMEOUT": "7.5"}, dotenv_path=None)
-    assert (s.answer_mode, s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout) == \
-        ("llm", "http://localhost:11434/v1", "qwen", "sk-secret", 7.5)
+    s = Settings.from_env(
+        env={
+            "ANSWER_MODE": "llm",
+            "LLM_BASE_URL": "http://localhost:11434/v1",
+            "LLM_MODEL": "qwen",
+            "LLM_API_KEY": "sk-secret",
+            "LLM_TIMEOUT": "7.5",
+        },
+        dotenv_path=None,
+    )
+    assert (s.answer_mode, s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout) == (
+        "llm",
+        "http://localhost:11434/v1",
+        "qwen",
+        "sk-secret",
+        7.5,
+    )
     assert "sk-secret" not in repr(s)

@@ -1,6 +1,7 @@
 """One INDEX_DIR shared by processes: a serving Engine keeps answering, from the new state, while other
 processes (`python bot.py index`, `ask` re-indexing) add, change and remove articles. Real processes,
 real model, real embedded Chroma (the Chroma server mode is in test_chroma_server.py)."""
+
 from __future__ import annotations
 
 import os
@@ -23,10 +24,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 def other_process(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """`python bot.py ARGS` as another process would run it on the same folders."""
-    env = {**os.environ, "SEEDS_DIR": str(root / "seeds"), "INDEX_DIR": str(root / "index"), "EMBED_MODEL": EMBED,
-           "CHROMA_HOST": "", "HEALTH_PORT": "0", **env}
-    done = subprocess.run([sys.executable, str(REPO / "bot.py"), *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        "SEEDS_DIR": str(root / "seeds"),
+        "INDEX_DIR": str(root / "index"),
+        "EMBED_MODEL": EMBED,
+        "CHROMA_HOST": "",
+        "HEALTH_PORT": "0",
+        **env,
+    }
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bot.py"), *args], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
@@ -52,7 +61,7 @@ class Asker:
                     self.failures.append(f"{question}: {exc.__class__.__name__}: {exc}")
                 self.asked += 1
 
-    def __enter__(self) -> "Asker":
+    def __enter__(self) -> Asker:
         self._thread.start()
         return self
 
@@ -79,8 +88,7 @@ def test_serving_engine_follows_other_processes_adding_changing_removing(tmp_pat
     seeds = tmp_path / "seeds"
     facts = make_articles(seeds, 6)
     other_process(tmp_path, "index")
-    engine = Engine(Settings(seeds_dir=seeds, index_dir=tmp_path / "index", embed_model=EMBED),
-                    embed_model=embed_model)
+    engine = Engine(Settings(seeds_dir=seeds, index_dir=tmp_path / "index", embed_model=EMBED), embed_model=embed_model)
     try:
         steady_q, steady_year = facts["a0000.txt"]
         assert steady_year in engine.ask(steady_q).answer
@@ -90,7 +98,7 @@ def test_serving_engine_follows_other_processes_adding_changing_removing(tmp_pat
             added = make_articles(seeds, 2, seed=21, start=100)
             other_process(tmp_path, "index")
             for source, (question, year) in added.items():
-                answer = answered_within(engine, question, lambda a: a.found and year in a.answer)
+                answer = answered_within(engine, question, lambda a, year=year: a.found and year in a.answer)
                 assert answer.found and year in answer.answer and cites(answer, source), answer
 
             # Changed, picked up by another process's `ask` (it re-indexes when seeds/ changed).
@@ -133,7 +141,7 @@ def test_serving_engine_reindexing_after_another_process_keeps_its_writes(tmp_pa
         engine.close()
     fresh = Engine(settings, embed_model=embed_model)  # a new process's view of what is on disk
     try:
-        (source, (question, year)), = added.items()
+        ((source, (question, year)),) = added.items()
         answer = fresh.ask(question)
         assert answer.found and year in answer.answer and cites(answer, source), answer
         assert not cites(fresh.ask(facts["a0001.txt"][0]), "a0001.txt")

@@ -1,5 +1,6 @@
 """Team documents end to end through the CLI: a Markdown policy, a PDF and a .docx in seeds/, asked with
 `ask --jsonl`, a thread's follow-up carrying its earlier question as "context"."""
+
 from __future__ import annotations
 
 import json
@@ -49,14 +50,17 @@ def answers(tmp_path_factory) -> dict[str, dict]:
     seeds = folder / "seeds"
     (seeds / "policies").mkdir(parents=True)
     (seeds / "policies" / "travel.md").write_text(TRAVEL_MD, encoding="utf-8")
-    (seeds / "security.pdf").write_bytes(make_pdf(["Laptops are encrypted at rest with FileVault.",
-                                                   "Passwords rotate every ninety days."]))
+    (seeds / "security.pdf").write_bytes(
+        make_pdf(["Laptops are encrypted at rest with FileVault.", "Passwords rotate every ninety days."])
+    )
     (seeds / "leave.docx").write_bytes(make_docx())
     proc = ok(run(folder, "ask", "--jsonl", stdin="".join(json.dumps(line) + "\n" for line in LINES)))
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in rows] == [line["id"] for line in LINES]
-    return {r["id"]: r | {"raw": (seeds / r["citations"][0]["source"]).read_bytes() if r["citations"] else b""}
-            for r in rows}
+    return {
+        r["id"]: r | {"raw": (seeds / r["citations"][0]["source"]).read_bytes() if r["citations"] else b""}
+        for r in rows
+    }
 
 
 def first(answer: dict) -> dict:
@@ -69,7 +73,7 @@ def test_a_markdown_quote_is_clean_and_its_offsets_slice_the_file(answers):
     assert cite["text"] == "The meal allowance on trips is $75 a day, receipts required."
     assert cite["section"] == "Meals" and cite["title"] == "Travel policy" and cite["page"] is None
     raw = answers["meal"]["raw"].decode("utf-8")
-    assert raw[cite["start"]:cite["end"]] == "The meal allowance on trips is **$75 a day**, receipts required."
+    assert raw[cite["start"] : cite["end"]] == "The meal allowance on trips is **$75 a day**, receipts required."
     assert cite["line"] == raw.count("\n", 0, cite["start"]) + 1
 
 
@@ -82,7 +86,7 @@ def test_a_follow_up_is_answered_about_what_it_asks_in_its_thread(answers):
 def test_a_table_question_cites_its_row_with_the_headers(answers):
     cite = first(answers["row"])
     assert cite["text"] == "Region: Asia; Daily limit: $60"
-    assert answers["row"]["raw"].decode()[cite["start"]:cite["end"]] == "| Asia | $60 |"
+    assert answers["row"]["raw"].decode()[cite["start"] : cite["end"]] == "| Asia | $60 |"
 
 
 def test_a_pdf_citation_carries_its_page(answers):

@@ -1,4 +1,5 @@
 """text.py: the words, stems and term weights the keyword index, retrieval and answering share."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Answer and Citation: their fields are the JSON contract of `ask --json` (keys are never renamed)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """The answer text: a short verbatim phrase where the question asks for a fact, then the cited sentences."""
+
 from __future__ import annotations
 
 import re
@@ -20,11 +21,15 @@ _NUMBER_PHRASE = re.compile(
     r"(?:[$£€¥]\s?)?\b\d[\d,.]*(?:\s*(?:%|percent|per cent|[mM]illion|[bB]illion|thousand|hundred|bn|m)\b)?"
     r"(?:\s+(?!(?:" + "|".join(sorted(STOPWORDS)) + r")\b)(?-i:[a-z]+(?:-[a-z]+)?))?"  # "49 years"; not "11 to"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?"
-    r"|thousands?|millions?|billions?|dozens?)\b(?:\s+(?:hundred|thousand|million|billion))?", re.IGNORECASE)
+    r"|thousands?|millions?|billions?|dozens?)\b(?:\s+(?:hundred|thousand|million|billion))?",
+    re.IGNORECASE,
+)
 _PHRASES = {"date": _DATE_PHRASE, "number": _NUMBER_PHRASE, "name": _NAME_PHRASE, "place": _NAME_PHRASE}
 # Capitalised words that name no one and no place.
-_CALENDAR = frozenset("january february march april may june july august september october november december monday "
-                      "tuesday wednesday thursday friday saturday sunday ad bc bce ce".split())
+_CALENDAR = frozenset(
+    "january february march april may june july august september october november december monday "
+    "tuesday wednesday thursday friday saturday sunday ad bc bce ce".split()
+)
 _LOCATIVE = re.compile(r"\b(?:in|at|to|from|near|into|on|across)\s+(?:the\s+)?$", re.IGNORECASE)
 _IN_PLACE = re.compile(r"\b(?:in|at|near)\s+(?:the\s+)?$", re.IGNORECASE)
 _LOWER_WORD = re.compile(r"\s+([a-z][a-z\-]*)")
@@ -51,7 +56,7 @@ def _candidates(kind: str, question: str, sentence: str, asked: set[str]):
             continue  # a piece of a web or mail address ("…/Povb3KtiDz5LFBXZ9") answers nothing
         if kind in ("name", "place"):
             while (lead := _LEADING_WORD.match(phrase)) and lead.group(1).lower() in STOPWORDS:
-                start, phrase = start + lead.end(), phrase[lead.end():]
+                start, phrase = start + lead.end(), phrase[lead.end() :]
             if start == 0 and " " not in phrase:
                 continue  # a capitalised first word is usually just the sentence's start
             if (start > 0 and sentence[start - 1] == "-") or phrase.strip(" ,.;:").lower() in _CALENDAR:
@@ -63,10 +68,13 @@ def _candidates(kind: str, question: str, sentence: str, asked: set[str]):
         phrase = phrase.strip(" ,.;:")
         if not phrase or not _not_in_question(phrase, question):
             continue
-        if kind == "number" and (digits := _MONEY_OR_DIGITS.match(phrase)) and \
-                re.search(rf"(?<![\d,.]){re.escape(digits.group(1).rstrip('.,'))}(?!\d)", question):
+        if (
+            kind == "number"
+            and (digits := _MONEY_OR_DIGITS.match(phrase))
+            and re.search(rf"(?<![\d,.]){re.escape(digits.group(1).rstrip('.,'))}(?!\d)", question)
+        ):
             continue  # "How many records in her 19 year career?" is not answered by "19 years"
-        if kind == "number" and phrase.lower() == "one" and sentence[match.end():].lstrip().lower().startswith("of "):
+        if kind == "number" and phrase.lower() == "one" and sentence[match.end() :].lstrip().lower().startswith("of "):
             continue  # "one of the worst storms" counts nothing
         yield sentence.index(phrase, start), phrase
 
@@ -92,8 +100,9 @@ def short_answer(question: str, sentence: str) -> str | None:
         if kind == "number" and any(first <= a <= last for a in anchors):
             distance = 0  # it counts what was asked about: "118 million records" for "how many records"
         else:
-            distance = min((first - a if a < first else a - last for a in anchors if not first <= a <= last),
-                           default=99)
+            distance = min(
+                (first - a if a < first else a - last for a in anchors if not first <= a <= last), default=99
+            )
         after = _LOWER_WORD.match(sentence, start + len(phrase))
         if kind in ("name", "place") and " " not in phrase and after and after.group(1) not in STOPWORDS:
             distance += 3  # one capitalised word before a noun is mostly an adjective: "Greek mathematician"

@@ -1,4 +1,5 @@
 """Evidence we can compute without a reader model: key terms, numbers, names and the answer type."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,14 @@ from footnote.text import MONTHS, STOPWORDS, terms
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
-_DATE = re.compile(rf"\b{MONTHS}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{MONTHS}|\b(century|decade|today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
-_AMOUNT = re.compile(r"\b\d[\d,.]*\s*(%|percent|per cent|million|billion|thousand|hundred|km|miles?|metres?|meters?|kg|tons?|tonnes?|years?|days?|hours?|minutes?|feet|ft|inches|pounds?)|[$£€¥]\s?\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
+_DATE = re.compile(
+    rf"\b{MONTHS}\b|\b\d{{1,2}}(st|nd|rd|th)?\s+{MONTHS}|\b(century|decade|today|yesterday|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\b\d[\d,.]*\s*(%|percent|per cent|million|billion|thousand|hundred|km|miles?|metres?|meters?|kg|tons?|tonnes?|years?|days?|hours?|minutes?|feet|ft|inches|pounds?)|[$£€¥]\s?\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen)\b",
+    re.IGNORECASE,
+)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’\-]+")
 
 
@@ -22,14 +29,34 @@ def bigram_overlap(question_terms: list[str], text_terms: list[str]) -> float:
 
 _ANSWER_TYPES = (
     # "when" asks for a date only as the question word: "What satellite was used when Sky launched?" asks for a name.
-    ("date", re.compile(r"^\W*(?:(?:since|until|till|and|so|but)\s+)?when\b"
-                        r"|\b(what year|which year|what date|what century|how long ago)\b")),
-    ("number", re.compile(r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b"
-                          r"|\bwhat (percentage|percent|number|amount)\b")),
-    ("name", re.compile(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|"
-                        r"invented|founded|made|sang|sings)\b")),
-    ("place", re.compile(r"^where\b|\bwhere (is|was|are|were|did|does|do)\b"
-                         r"|\bin (what|which) (country|city|state|place|region|town)\b")),
+    (
+        "date",
+        re.compile(
+            r"^\W*(?:(?:since|until|till|and|so|but)\s+)?when\b"
+            r"|\b(what year|which year|what date|what century|how long ago)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|old|far|big|large|tall|high|fast|often|deep|heavy)\b"
+            r"|\bwhat (percentage|percent|number|amount)\b"
+        ),
+    ),
+    (
+        "name",
+        re.compile(
+            r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|does|signed|wrote|played|plays|won|"
+            r"invented|founded|made|sang|sings)\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^where\b|\bwhere (is|was|are|were|did|does|do)\b"
+            r"|\bin (what|which) (country|city|state|place|region|town)\b"
+        ),
+    ),
 )
 
 

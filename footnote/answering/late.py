@@ -6,6 +6,7 @@ own last layer) matches each question token with its closest token in the senten
 those best matches. Only the first ranker's contenders are re-encoded, since this costs a model pass
 per sentence; docs/measurements-2026.md says what it costs and buys on the dev set.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -53,8 +54,9 @@ class TokenMatchReranker(BaseNodePostprocessor):
     _embed_model: Any = PrivateAttr()
     _ranker: Logistic = PrivateAttr()
 
-    def __init__(self, embed_model, ranker: Logistic, top_n: int = RERANK_TOP_N, share: float = CONTENDER_SHARE,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, embed_model, ranker: Logistic, top_n: int = RERANK_TOP_N, share: float = CONTENDER_SHARE, **kwargs: Any
+    ) -> None:
         super().__init__(top_n=top_n, share=share, **kwargs)
         self._embed_model = embed_model
         self._ranker = ranker
@@ -71,7 +73,9 @@ class TokenMatchReranker(BaseNodePostprocessor):
         sentences = self._embed_model.token_states([n.node.get_content() for n in nodes])
         return [token_match(q, s) for s in sentences]
 
-    def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
         if query_bundle is None or not nodes:
             return nodes
         head = [nodes[j] for j in contenders([n.score or 0.0 for n in nodes], self.top_n, self.share)]

@@ -7,6 +7,7 @@ cites a number it was not given, cites nothing, holds a number, date or name its
 from the index, never from the model. If nothing survives, or the server fails in any way, the
 extractive answer stands. The engine runs this only where its refusal classifier answers, so the
 model can add refusals ("not in the articles") but never answers a question the classifier refuses."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ class LLMAnswerer:
     """Thread-safe (the bot asks from worker threads): the counters and the last error sit under a lock."""
 
     def __init__(self, settings: Settings, client: ChatClient | None = None) -> None:
-        self.client = client or ChatClient(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
-                                           settings.llm_timeout)
+        self.client = client or ChatClient(
+            settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout
+        )
         self.log_content = settings.log_content
         self.state_path = settings.index_dir / "llm-status.json"  # the last error, for `bot.py status`
         self.dropped: Counter[str] = Counter()  # statements, by reason
@@ -61,8 +63,9 @@ class LLMAnswerer:
         """The follow-up rewritten to stand alone, or None when the model failed (the caller then goes
         the offline way: the previous question joins the search text)."""
         try:
-            rewritten = parse_rewrite(self.client.complete(rewrite_messages(question, previous), REWRITE_SCHEMA,
-                                                           name="standalone_question"))
+            rewritten = parse_rewrite(
+                self.client.complete(rewrite_messages(question, previous), REWRITE_SCHEMA, name="standalone_question")
+            )
         except LLMError as exc:
             self._failed(exc, "rewriting a follow-up")
             return None
@@ -72,15 +75,17 @@ class LLMAnswerer:
         return rewritten
 
     # -- answers -------------------------------------------------------------------------------
-    def answer(self, question: str, ranked, table, extractive: Answer,
-               cite: Callable[[object], list[Citation]]) -> Answer:
+    def answer(
+        self, question: str, ranked, table, extractive: Answer, cite: Callable[[object], list[Citation]]
+    ) -> Answer:
         """The model's verified answer, its refusal, or `extractive` unchanged.
 
         `cite(node)` is the engine's citation of one candidate, checked against its file ([] if moved)."""
         candidates = ranked[:CANDIDATES]
         try:
-            content = self.client.complete(answer_messages(question, [_candidate(n, table) for n in candidates]),
-                                           ANSWER_SCHEMA)
+            content = self.client.complete(
+                answer_messages(question, [_candidate(n, table) for n in candidates]), ANSWER_SCHEMA
+            )
             reply = parse_reply(content)
         except LLMError as exc:
             self._failed(exc, "answering")
@@ -95,12 +100,18 @@ class LLMAnswerer:
             self.dropped.update(dropped)
         if not kept:
             self._count("all_dropped")
-            log.warning("the model's %d statements were all dropped (%s): gave the extractive answer",
-                        len(reply.statements), _counts(dropped))
+            log.warning(
+                "the model's %d statements were all dropped (%s): gave the extractive answer",
+                len(reply.statements),
+                _counts(dropped),
+            )
             return extractive
         self._count("answered")
-        self._log_outcome(f"kept {len(kept)} of {len(reply.statements)} statements"
-                          + (f", dropped {_counts(dropped)}" if dropped else ""), question)
+        self._log_outcome(
+            f"kept {len(kept)} of {len(reply.statements)} statements"
+            + (f", dropped {_counts(dropped)}" if dropped else ""),
+            question,
+        )
         return Answer(question, _render(kept, citations), True, citations, mode="llm")
 
     def _verified(self, statements: tuple[Statement, ...], candidates, cite):

@@ -2,6 +2,7 @@
 
 httpx is already installed with chromadb and llama-index-core; the `openai` package or llama-index's
 OpenAI integrations would add 22-31 MB for this one POST (docs/decisions/2026-12-07-llm-answers.md)."""
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,10 @@ class ChatClient:
     def complete(self, messages: list[dict], schema: dict | None = None, name: str = "answer") -> str:
         body = {"model": self.model, "messages": messages, "temperature": 0, "stream": False}
         if schema is not None and self.schema_supported:
-            body["response_format"] = {"type": "json_schema",
-                                       "json_schema": {"name": name, "strict": True, "schema": schema}}
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "strict": True, "schema": schema},
+            }
         try:
             return self._content(self._post(body))
         except _SchemaRejected:
@@ -79,8 +82,11 @@ class ChatClient:
     def _content(self, response: httpx.Response) -> str:
         if response.status_code >= 400:
             message = _error_message(response)
-            if response.status_code == 400 and any(word in message for word in _SCHEMA_REJECTED) \
-                    and self.schema_supported:
+            if (
+                response.status_code == 400
+                and any(word in message for word in _SCHEMA_REJECTED)
+                and self.schema_supported
+            ):
                 raise _SchemaRejected(message)
             raise LLMError(f"HTTP {response.status_code} from {self.host}: {message[:300]}")
         try:

@@ -3,6 +3,7 @@
 The model picks sentences by number and phrases statements over them; it never writes a quote. Its
 reply must match ANSWER_SCHEMA; servers that ignore `response_format` are read defensively (the first
 JSON object in the text), and anything else is malformed (LLMError: the extractive answer is given)."""
+
 from __future__ import annotations
 
 import json
@@ -14,18 +15,29 @@ from footnote.answering.llm_client import LLMError
 ANSWER_SCHEMA = {
     "type": "object",
     "properties": {
-        "statements": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"text": {"type": "string"},
-                           "sentence_ids": {"type": "array", "items": {"type": "integer"}}},
-            "required": ["text", "sentence_ids"], "additionalProperties": False}},
+        "statements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "text": {"type": "string"},
+                    "sentence_ids": {"type": "array", "items": {"type": "integer"}},
+                },
+                "required": ["text", "sentence_ids"],
+                "additionalProperties": False,
+            },
+        },
         "not_in_articles": {"type": "boolean"},
     },
     "required": ["statements", "not_in_articles"],
     "additionalProperties": False,
 }
-REWRITE_SCHEMA = {"type": "object", "properties": {"question": {"type": "string"}},
-                  "required": ["question"], "additionalProperties": False}
+REWRITE_SCHEMA = {
+    "type": "object",
+    "properties": {"question": {"type": "string"}},
+    "required": ["question"],
+    "additionalProperties": False,
+}
 
 ANSWER_RULES = """You answer questions about a team's articles using only the numbered sentences you are given.
 Reply with one JSON object and nothing else:
@@ -114,9 +126,11 @@ def parse_reply(content: str) -> Reply:
     raw = value.get("statements", [])
     if not isinstance(raw, list):
         raise LLMError("the model's reply has statements that are not a list")
-    statements = tuple(Statement(item.get("text") if isinstance(item.get("text"), str) else "",
-                                 _ids(item.get("sentence_ids", [])))
-                       for item in raw if isinstance(item, dict))
+    statements = tuple(
+        Statement(item.get("text") if isinstance(item.get("text"), str) else "", _ids(item.get("sentence_ids", [])))
+        for item in raw
+        if isinstance(item, dict)
+    )
     not_in_articles = value.get("not_in_articles") is True
     if not statements and not not_in_articles:
         raise LLMError("the model's reply has neither statements nor not_in_articles")

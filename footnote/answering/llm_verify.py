@@ -3,6 +3,7 @@
 Stricter than verify.unsupported_facts (which checks Footnote's own short answer, a phrase copied from
 the sentence): a model paraphrases, so a sentence-initial "The" or "Yes" is no name, "2 ministries"
 may rest on "two defence ministries", and "Russia's" rests on "Russia" (stems compared)."""
+
 from __future__ import annotations
 
 import re
@@ -11,18 +12,26 @@ from footnote.text import STOPWORDS, stem
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[,.]\d+)*(?![\w])|(?<![\w.])\d+(?=[a-zA-Z%])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())} | {
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 _SCALES = {"hundred", "thousand", "million", "billion", "trillion", "dozen"}
-_CALENDAR = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december"
-                       r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|friday"
-                       r"|saturday|sunday)\b\.?", re.IGNORECASE)
+_CALENDAR = re.compile(
+    r"\b(?:january|february|march|april|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday)\b\.?",
+    re.IGNORECASE,
+)
 # Capitalised at a sentence's start without being a name (beyond the stop words).
-_OPENERS = frozenset("yes no however according both although though since because currently today under "
-                     "instead overall in on at by for from as after before during while unless there".split())
+_OPENERS = frozenset(
+    "yes no however according both although though since because currently today under "
+    "instead overall in on at by for from as after before during while unless there".split()
+)
 
 
 def _numbers(text: str, spelled_one: bool = True) -> set[str]:
@@ -51,7 +60,7 @@ def _names(statement: str) -> list[str]:
         word = m.group(0)
         if not word[0].isupper() or _CALENDAR.fullmatch(word):
             continue
-        before = statement[:m.start()].rstrip(" \"'“‘(")
+        before = statement[: m.start()].rstrip(" \"'“‘(")
         opening = not before or before[-1] in ".!?:;"
         if opening and word.lower().strip("'’") in STOPWORDS | _OPENERS:
             continue

@@ -3,6 +3,7 @@ classifier, read from ranker.json.
 
 `scripts/fit_ranker.py` fits them on the question sets and rewrites the JSON, with its provenance
 (sets, data hash, fold rule, chosen features, model, commit, date)."""
+
 from __future__ import annotations
 
 import json
@@ -13,14 +14,43 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-SENTENCE_FEATURES = ("dense", "dense_beyond_title", "dense_gap", "bm25", "chunk", "cover", "cover_in_context",
-                     "window_cover", "bigram", "title", "type", "article", "lead", "position", "missing", "section",
-                     "short")
+SENTENCE_FEATURES = (
+    "dense",
+    "dense_beyond_title",
+    "dense_gap",
+    "bm25",
+    "chunk",
+    "cover",
+    "cover_in_context",
+    "window_cover",
+    "bigram",
+    "title",
+    "type",
+    "article",
+    "lead",
+    "position",
+    "missing",
+    "section",
+    "short",
+)
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
-REFUSAL_FEATURES = ("dense_top", "window_share", "article_share", "type_top", "bigram_top", "token_match_top",
-                    "chunk_top", "title_share", "lead_top", "heading_share", "structured", "dense_top_structured")
+REFUSAL_FEATURES = (
+    "dense_top",
+    "window_share",
+    "article_share",
+    "type_top",
+    "bigram_top",
+    "token_match_top",
+    "chunk_top",
+    "title_share",
+    "lead_top",
+    "heading_share",
+    "structured",
+    "dense_top_structured",
+)
 
 log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Logistic:
@@ -47,8 +77,12 @@ def _model(spec: dict, names: tuple[str, ...], file: Path) -> Logistic:
     unknown = sorted(set(spec["weights"]) - set(names))
     if unknown:
         raise RankerFileError(f"{file} weighs unknown features {unknown}: refit it with scripts/fit_ranker.py")
-    return Logistic(names, tuple(float(spec["weights"].get(n, 0.0)) for n in names), float(spec["bias"]),
-                    float(spec.get("threshold", 0.5)))
+    return Logistic(
+        names,
+        tuple(float(spec["weights"].get(n, 0.0)) for n in names),
+        float(spec["bias"]),
+        float(spec.get("threshold", 0.5)),
+    )
 
 
 class Models(NamedTuple):
@@ -65,8 +99,10 @@ def load_models(path: str | None = None) -> Models:
     try:
         spec = json.loads(file.read_text())
     except (OSError, ValueError) as exc:
-        raise RankerFileError(f"{file} cannot be read ({exc.__class__.__name__}): reinstall Footnote "
-                              "or refit it with scripts/fit_ranker.py") from None
+        raise RankerFileError(
+            f"{file} cannot be read ({exc.__class__.__name__}): reinstall Footnote "
+            "or refit it with scripts/fit_ranker.py"
+        ) from None
     rerank = _model(spec["rerank"], RERANK_FEATURES, file) if "rerank" in spec else None
     refusal = _model(spec["refusal"], REFUSAL_FEATURES, file)
     plain = _model(spec["refusal_plain"], REFUSAL_FEATURES, file) if "refusal_plain" in spec else refusal

@@ -1,4 +1,5 @@
 """Found or not: a calibrated decision on the best candidate's evidence (see scripts/fit_ranker.py)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """SentenceSelector(BaseNodePostprocessor): candidate sentences → ranked by the fitted logistic ranker."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -40,8 +41,9 @@ class SentenceSelector(BaseNodePostprocessor):
         self._ranker = ranker
         self._embed_model = embed_model  # for dense_beyond_title; without it that feature is the plain cosine
 
-    def _cosines_beyond_title(self, nodes: list[NodeWithScore], question: str, source: str,
-                              title_terms: set[str]) -> dict[int, float]:
+    def _cosines_beyond_title(
+        self, nodes: list[NodeWithScore], question: str, source: str, title_terms: set[str]
+    ) -> dict[int, float]:
         """Position → cosine of the question without the words of `source`'s title, for that article's
         candidates: the dense counterpart of cover_in_context, one more query embedding at most, and
         only for the best article (held out, the others' gain nothing)."""
@@ -87,30 +89,34 @@ class SentenceSelector(BaseNodePostprocessor):
             beyond_title = [t for t in qterms if t not in title_terms] or qterms
             text = n.node.get_content()
             own_terms = self._table.window_terms(meta["row"], before=1 if opens_with_pronoun(text) else 0, after=0)
-            rows.append({
-                "dense": meta["dense"],
-                "dense_beyond_title": beyond_title_cos.get(j, meta["dense"]),
-                "dense_gap": meta["dense"] - best_dense,
-                "bm25": meta["bm25"],
-                "chunk": meta["chunk"],
-                "cover": self._table.weights.coverage(qterms, self._table.term_set(meta["row"])),
-                "cover_in_context": self._table.weights.coverage(beyond_title, own_terms),
-                "window_cover": self._table.weights.coverage(qterms, self._table.window_terms(meta["row"])),
-                "bigram": bigram_overlap(qterms, self._table.row_terms(meta["row"])),
-                "title": self._table.weights.coverage(qterms, title_terms),
-                "type": 0.0 if kind is None else (1.0 if has_type(text, kind, known) else -1.0),
-                "article": per_article[src] - best_dense,
-                "lead": 1.0 if meta["n"] == 0 else 0.0,
-                "position": 1.0 / (1.0 + meta["n"]),
-                "missing": missing_specifics(question, text),
-                # Team documents: the headings above a unit say what it is about ("Hotels" over a bare limit),
-                # and a two-word list entry is a link or a label more often than an answer.
-                "section": self._table.weights.coverage(qterms, section_terms(meta.get("section", ""))),
-                "short": 1.0 if len(text.split()) <= 3 else 0.0,
-            })
+            rows.append(
+                {
+                    "dense": meta["dense"],
+                    "dense_beyond_title": beyond_title_cos.get(j, meta["dense"]),
+                    "dense_gap": meta["dense"] - best_dense,
+                    "bm25": meta["bm25"],
+                    "chunk": meta["chunk"],
+                    "cover": self._table.weights.coverage(qterms, self._table.term_set(meta["row"])),
+                    "cover_in_context": self._table.weights.coverage(beyond_title, own_terms),
+                    "window_cover": self._table.weights.coverage(qterms, self._table.window_terms(meta["row"])),
+                    "bigram": bigram_overlap(qterms, self._table.row_terms(meta["row"])),
+                    "title": self._table.weights.coverage(qterms, title_terms),
+                    "type": 0.0 if kind is None else (1.0 if has_type(text, kind, known) else -1.0),
+                    "article": per_article[src] - best_dense,
+                    "lead": 1.0 if meta["n"] == 0 else 0.0,
+                    "position": 1.0 / (1.0 + meta["n"]),
+                    "missing": missing_specifics(question, text),
+                    # Team documents: the headings above a unit say what it is about ("Hotels" over a bare limit),
+                    # and a two-word list entry is a link or a label more often than an answer.
+                    "section": self._table.weights.coverage(qterms, section_terms(meta.get("section", ""))),
+                    "short": 1.0 if len(text.split()) <= 3 else 0.0,
+                }
+            )
         return rows
 
-    def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
         if query_bundle is None or not nodes:
             return nodes
         for node, feats in zip(nodes, self.features(nodes, query_bundle.query_str)):

@@ -1,4 +1,5 @@
 """Citations checked against the article files as they are now, and the answer against its citations."""
+
 from __future__ import annotations
 
 import re
@@ -26,4 +27,6 @@ def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:
     body = re.sub(r"\[\d+\]", "", answer)
     cited = " ".join(c.text for c in citations).lower()  # the short answer's first letter is capitalised
     # Whole tokens only: "206" must not pass because "2066" is cited.
-    return [f for f in _FACT.findall(body) if not re.search(rf"(?<![\w.,]){re.escape(f.lower())}(?![\w]|[.,]\d)", cited)]
+    return [
+        f for f in _FACT.findall(body) if not re.search(rf"(?<![\w.,]){re.escape(f.lower())}(?![\w]|[.,]\d)", cited)
+    ]

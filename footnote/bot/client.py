@@ -1,11 +1,12 @@
 """FootnoteBot: the discord.py bot. setup_hook readies the engine, loads the cogs and syncs app commands."""
+
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import discord
 from discord import app_commands
@@ -30,8 +31,15 @@ class FootnoteBot(commands.AutoShardedBot):
         """`options` go to discord.py's Client (tests pass a short guild_ready_timeout)."""
         intents = discord.Intents.default()
         intents.message_content = True  # for follow-ups in threads without a mention; dropped if not granted
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, allowed_mentions=NO_PINGS,
-                         help_command=None, chunk_guilds_at_startup=False, tree_cls=ServedTree, **options)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            chunk_guilds_at_startup=False,
+            tree_cls=ServedTree,
+            **options,
+        )
         self.settings = settings
         self.scope = Scope(self, settings.discord_guild_id)
         self.sources_cooldown = UserCooldown(settings.cooldown_seconds)  # the Sources button, per user
@@ -64,9 +72,11 @@ class FootnoteBot(commands.AutoShardedBot):
     def _check_message_content_intent(self) -> None:
         flags = self.application.flags if self.application else None
         if flags is not None and not (flags.gateway_message_content or flags.gateway_message_content_limited):
-            log.warning("The Message Content intent is not enabled for this bot (Developer Portal → Bot → "
-                        "Privileged Gateway Intents). /ask, mentions and DMs work; questions in threads "
-                        "need a mention.")
+            log.warning(
+                "The Message Content intent is not enabled for this bot (Developer Portal → Bot → "
+                "Privileged Gateway Intents). /ask, mentions and DMs work; questions in threads "
+                "need a mention."
+            )
             # Asking for an intent the app lacks makes Discord close the gateway (4014); the public
             # `intents` property is a copy, so the state's own flags are the ones to change.
             self._connection._intents.message_content = False
@@ -96,8 +106,10 @@ class FootnoteBot(commands.AutoShardedBot):
                 synced = await self.tree.sync(guild=None if guild_id is None else discord.Object(id=guild_id))
                 log.info("synced %d app commands (%s)", len(synced), f"guild {guild_id}" if guild_id else "global")
             except discord.HTTPException:
-                log.exception("syncing app commands to %s failed; existing commands stay as they were",
-                              f"guild {guild_id}" if guild_id else "the global list")
+                log.exception(
+                    "syncing app commands to %s failed; existing commands stay as they were",
+                    f"guild {guild_id}" if guild_id else "the global list",
+                )
 
     async def on_ready(self) -> None:
         log.info("ready as %s (%s) in %d guilds", self.user, getattr(self.user, "id", "?"), len(self.guilds))

@@ -1,4 +1,5 @@
 """`python bot.py run`: owns the bot's process — token check, one Engine, signals, graceful shutdown."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,10 +15,14 @@ from footnote.settings import Settings
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 20.0  # how long a SIGTERM waits for questions being answered (Docker waits 10 s by default)
-TOKEN_HELP = ("DISCORD_TOKEN is {what}: set DISCORD_TOKEN=<your bot token> in .env or the environment "
-              "(Discord Developer Portal → your application → Bot → Reset Token)")
-GUILD_HELP = ("DISCORD_GUILD_ID is not set: the bot serves only the guilds listed there; set DISCORD_GUILD_ID=<server id> "
-              "(right-click the server → Copy Server ID), several separated by commas")
+TOKEN_HELP = (
+    "DISCORD_TOKEN is {what}: set DISCORD_TOKEN=<your bot token> in .env or the environment "
+    "(Discord Developer Portal → your application → Bot → Reset Token)"
+)
+GUILD_HELP = (
+    "DISCORD_GUILD_ID is not set: the bot serves only the guilds listed there; set DISCORD_GUILD_ID=<server id> "
+    "(right-click the server → Copy Server ID), several separated by commas"
+)
 
 
 def run_bot(settings: Settings, watch: bool) -> int:
@@ -37,8 +42,11 @@ def run_bot(settings: Settings, watch: bool) -> int:
         print(f"error: {TOKEN_HELP.format(what='invalid (Discord refused it)')}", file=sys.stderr)
         return 2
     except discord.PrivilegedIntentsRequired:
-        print("error: Discord refused a privileged intent: enable Message Content under Developer Portal → "
-              "Bot → Privileged Gateway Intents", file=sys.stderr)
+        print(
+            "error: Discord refused a privileged intent: enable Message Content under Developer Portal → "
+            "Bot → Privileged Gateway Intents",
+            file=sys.stderr,
+        )
         return 2
     finally:
         engine.close()
@@ -72,8 +80,10 @@ async def _run_until_stopped(bot, token: str, stop: asyncio.Event) -> int:
             running.result()
             return 0
         left = await bot.drain(DRAIN_SECONDS)
-        log.info("stopping: %s", f"{left} questions still unanswered after {DRAIN_SECONDS:.0f} s" if left
-                 else "all questions answered")
+        log.info(
+            "stopping: %s",
+            f"{left} questions still unanswered after {DRAIN_SECONDS:.0f} s" if left else "all questions answered",
+        )
         await bot.close()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await running

@@ -3,6 +3,7 @@
 Interactions are checked by the command tree and by each button; messages by the ask cog. An event
 from another guild is dropped without a reply (a reply would tell a stranger the bot is listening)
 and the guild is logged once, so an admin who forgot an id can see why the bot is silent there."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ STRANGER_TTL = 60.0  # a stranger who joins is answered within a minute
 
 
 class Scope:
-    def __init__(self, bot: "FootnoteBot", guild_ids: tuple[int, ...]) -> None:
+    def __init__(self, bot: FootnoteBot, guild_ids: tuple[int, ...]) -> None:
         self.bot = bot
         self.guild_ids = frozenset(guild_ids)
         self._ignored_guilds: set[int] = set()

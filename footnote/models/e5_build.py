@@ -13,6 +13,7 @@ lossless and ~7x smaller than an fp32 table.
 
     python -m footnote.models.e5_build --out DIR
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ from footnote.atomic import replace_dir
 from .e5_format import E5File, default_bin_path, file_sha256, read_e5
 
 FORMAT_VERSION = 4  # 2: SentencePiece tokenizer.model instead of HF tokenizer.json;
-                    # 3: Add + LayerNormalization instead of SkipLayerNormalization;
-                    # 4: the last layer's token states are a second output (late interaction)
+# 3: Add + LayerNormalization instead of SkipLayerNormalization;
+# 4: the last layer's token states are a second output (late interaction)
 MAX_TOKENS = 512
 OPSET = 18  # BitwiseAnd (nibble unpacking) needs 18
 MS = "com.microsoft"
@@ -63,9 +64,9 @@ def build_graph(f: E5File):
         return out
 
     # --- embeddings: in-graph Q4_0 dequant of the gathered word rows ---------
-    blocks = f.q4_blocks("emb.word")                       # (V, nb) records
+    blocks = f.q4_blocks("emb.word")  # (V, nb) records
     init("word_qs", blocks["qs"].reshape(c.vocab, nb * 16))  # uint8 nibbles
-    init("word_d", blocks["d"].astype(np.float16))           # (V, nb) fp16 scales
+    init("word_d", blocks["d"].astype(np.float16))  # (V, nb) fp16 scales
     init("c15", np.array(15, np.uint8))
     init("c4", np.array(4, np.uint8))
     init("c8", np.array(8.0, np.float32))
@@ -76,7 +77,7 @@ def build_graph(f: E5File):
     init("zero1", np.array([0], np.int64))
     g = node("Gather", ["word_qs", "input_ids"], "w_g")
     g = node("Reshape", [g, "shp_blocks"], "w_blk")
-    lo = node("BitwiseAnd", [g, "c15"], "w_lo")            # weight j   (j < 16)
+    lo = node("BitwiseAnd", [g, "c15"], "w_lo")  # weight j   (j < 16)
     hi = node("BitShift", [g, "c4"], "w_hi", direction="RIGHT")  # weight j+16
     q = node("Concat", [lo, hi], "w_q", axis=-1)
     q = node("Cast", [q], "w_qf", to=TensorProto.FLOAT)
@@ -109,16 +110,33 @@ def build_graph(f: E5File):
         t = lambda n: f.tensor(f"l{i}.{n}")  # noqa: E731, B023 (called within this iteration)
         qkv_w = np.concatenate([t("q.w").T, t("k.w").T, t("v.w").T], axis=1)
         qkv_b = np.concatenate([t("q.b"), t("k.b"), t("v.b")])
-        a = node("Attention", [x, init(f"l{i}.qkv_w", qkv_w), init(f"l{i}.qkv_b", qkv_b), m],
-                 f"l{i}.attn", domain=MS, num_heads=c.heads)
+        a = node(
+            "Attention",
+            [x, init(f"l{i}.qkv_w", qkv_w), init(f"l{i}.qkv_b", qkv_b), m],
+            f"l{i}.attn",
+            domain=MS,
+            num_heads=c.heads,
+        )
         a = node("MatMul", [a, init(f"l{i}.ao_w", t("ao.w").T)], f"l{i}.ao")
-        x1 = add_ln(a, init(f"l{i}.ao_b", t("ao.b")), x, init(f"l{i}.aln_w", t("aln.w")),
-                    init(f"l{i}.aln_b", t("aln.b")), f"l{i}.x1")
+        x1 = add_ln(
+            a,
+            init(f"l{i}.ao_b", t("ao.b")),
+            x,
+            init(f"l{i}.aln_w", t("aln.w")),
+            init(f"l{i}.aln_b", t("aln.b")),
+            f"l{i}.x1",
+        )
         h = node("MatMul", [x1, init(f"l{i}.fi_w", t("fi.w").T)], f"l{i}.fi")
         h = node("BiasGelu", [h, init(f"l{i}.fi_b", t("fi.b"))], f"l{i}.gelu", domain=MS)  # erf GELU
         h = node("MatMul", [h, init(f"l{i}.fo_w", t("fo.w").T)], f"l{i}.fo")
-        x = add_ln(h, init(f"l{i}.fo_b", t("fo.b")), x1, init(f"l{i}.oln_w", t("oln.w")),
-                   init(f"l{i}.oln_b", t("oln.b")), f"l{i}.out")
+        x = add_ln(
+            h,
+            init(f"l{i}.fo_b", t("fo.b")),
+            x1,
+            init(f"l{i}.oln_w", t("oln.w")),
+            init(f"l{i}.oln_b", t("oln.b")),
+            f"l{i}.out",
+        )
 
     # --- masked mean pooling + L2 normalisation ------------------------------
     init("ax_s", np.array([2], np.int64))
@@ -138,8 +156,7 @@ def build_graph(f: E5File):
     node("Identity", [x], "token_states")
     states = helper.make_tensor_value_info("token_states", TensorProto.FLOAT, ["batch", "seq", H])
     graph = helper.make_graph(nodes, "e5_small", [ids, msk], [out, states], initializer=inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
-                                                    helper.make_opsetid(MS, 1)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(MS, 1)])
     model.ir_version = 9
     return model
 
@@ -181,8 +198,7 @@ def build_tokenizer(f: E5File, out_dir: Path) -> None:
 
 def source_info(src: Path) -> dict:
     st = src.stat()
-    return {"path": str(src), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "sha256": file_sha256(src)}
+    return {"path": str(src), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(src)}
 
 
 def build(out_dir: Path, src: Path | None = None) -> Path:
@@ -213,17 +229,25 @@ def build(out_dir: Path, src: Path | None = None) -> Path:
         mute = logging.Filter("no-root-records")
         logging.root.addFilter(mute)
         try:
-            quantize_dynamic(str(fp32), str(tmp / "model.onnx"), per_channel=True,
-                             weight_type=QuantType.QInt8,
-                             op_types_to_quantize=["MatMul", "Attention"],
-                             # contrib-op outputs have no inferred type; all are float
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+            quantize_dynamic(
+                str(fp32),
+                str(tmp / "model.onnx"),
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul", "Attention"],
+                # contrib-op outputs have no inferred type; all are float
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
         finally:
             logging.root.removeFilter(mute)
         fp32.unlink()
         manifest = {
-            "format_version": FORMAT_VERSION, "source": source_info(src),
-            "dims": c.hidden, "layers": c.layers, "heads": c.heads, "max_tokens": MAX_TOKENS,
+            "format_version": FORMAT_VERSION,
+            "source": source_info(src),
+            "dims": c.hidden,
+            "layers": c.layers,
+            "heads": c.heads,
+            "max_tokens": MAX_TOKENS,
             "quantization": "dynamic int8 per-channel (MatMul, Attention)",
             "build_seconds": round(time.monotonic() - t0, 1),
         }

@@ -15,6 +15,7 @@ Weights named ``*.w`` and ``emb.word`` are Q4_0 (fp16 scale + 16 bytes of
 nibbles per 32 weights; byte j holds weight j low, weight j+16 high;
 w = (nibble - 8) * scale); everything else is fp32.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,12 +66,12 @@ class E5Config:
 class E5File:
     config: E5Config
     pieces: list[str]
-    scores: np.ndarray            # float32 (n_pieces,)
+    scores: np.ndarray  # float32 (n_pieces,)
     bos: int
     eos: int
     pad: int
     unk: int
-    norm_map: dict[int, str]      # codepoint -> replacement string
+    norm_map: dict[int, str]  # codepoint -> replacement string
     # name -> (dtype code, n_elems, raw bytes view)
     raw: dict[str, tuple[int, int, memoryview]] = field(repr=False, default_factory=dict)
 
@@ -107,7 +108,7 @@ class E5File:
         b = self.q4_blocks(name)
         lo = (b["qs"] & 0x0F).astype(np.int8) - 8
         hi = (b["qs"] >> 4).astype(np.int8) - 8
-        q = np.concatenate([lo, hi], axis=-1)              # (rows, nb, 32)
+        q = np.concatenate([lo, hi], axis=-1)  # (rows, nb, 32)
         w = q.astype(np.float32) * b["d"].astype(np.float32)[..., None]
         return w.reshape(shape)
 
@@ -135,10 +136,13 @@ def read_e5(path: Path | None = None) -> E5File:
 
     n, bos, eos, pad, unk = take("5i")
     blob_len = take("Q")
-    offs = np.frombuffer(data, "<u4", n + 1, pos); pos += 4 * (n + 1)
-    scores = np.frombuffer(data, "<f4", n, pos).astype(np.float32); pos += 4 * n
-    blob = bytes(data[pos:pos + blob_len]); pos += blob_len
-    pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8") for i in range(n)]
+    offs = np.frombuffer(data, "<u4", n + 1, pos)
+    pos += 4 * (n + 1)
+    scores = np.frombuffer(data, "<f4", n, pos).astype(np.float32)
+    pos += 4 * n
+    blob = bytes(data[pos : pos + blob_len])
+    pos += blob_len
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n)]
 
     n_norm = take("i")
     nm_bytes = take("I")
@@ -153,9 +157,10 @@ def read_e5(path: Path | None = None) -> E5File:
     raw = {}
     for _ in range(take("i")):
         nlen = take("H")
-        name = bytes(data[pos:pos + nlen]).decode(); pos += nlen
+        name = bytes(data[pos : pos + nlen]).decode()
+        pos += nlen
         dtype, nel, off, nbytes = take("BIQQ")
         if dtype not in (DTYPE_F32, DTYPE_Q4):
             raise ValueError(f"{name}: unknown dtype code {dtype}")
-        raw[name] = (dtype, nel, data[off:off + nbytes])
+        raw[name] = (dtype, nel, data[off : off + nbytes])
     return E5File(cfg, pieces, scores, bos, eos, pad, unk, norm_map, raw)

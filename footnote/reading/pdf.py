@@ -1,5 +1,6 @@
 """PDF → Document with pypdf. Offsets point into the extracted text: the pages' text in order,
 separated by a blank line; a citation carries its 1-based page."""
+
 from __future__ import annotations
 
 import io

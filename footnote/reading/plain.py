@@ -1,5 +1,6 @@
 """Plain text: line 1 the title, an optional date line, then one block a line (a sentence never
 crosses a line break)."""
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 A reader appends what a person sees (a link's words, a cell, a list item without its marker); each
 piece is tied to the raw span it stands for, so a sentence found in the clean text is cited by its
 exact span in the file as stored."""
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -30,8 +31,13 @@ class MappedText:
             return
         literal = raw_end is None
         end = raw_start + len(text) if literal else raw_end
-        if (literal and self.literal and self.literal[-1] and self.raw_end[-1] == raw_start
-                and self.clean[-1] + (self.raw_end[-1] - self.raw[-1]) == self.length):
+        if (
+            literal
+            and self.literal
+            and self.literal[-1]
+            and self.raw_end[-1] == raw_start
+            and self.clean[-1] + (self.raw_end[-1] - self.raw[-1]) == self.length
+        ):
             self.raw_end[-1] = end  # extends the last literal run
         else:
             self.clean.append(self.length)
@@ -42,7 +48,7 @@ class MappedText:
         self.length += len(text)
         self._text = None
 
-    def extend(self, other: "MappedText") -> None:
+    def extend(self, other: MappedText) -> None:
         """Append another mapped text, each piece keeping its origin."""
         text = other.text
         for k, c0 in enumerate(other.clean):

@@ -1,4 +1,5 @@
 """compose.py, evidence.py and verify.unsupported_facts on hand-written sentences (no model, no index)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,10 @@ from footnote.answering.evidence import answer_type, bigram_overlap, has_type, m
 from footnote.answering.verify import unsupported_facts
 from footnote.text import terms, words
 
-SEED_2066 = ("Under the agreement, Russia may use the Tartus base free of charge for 49 years, which means the base "
-             "agreement runs until 2066.")
+SEED_2066 = (
+    "Under the agreement, Russia may use the Tartus base free of charge for 49 years, which means the base "
+    "agreement runs until 2066."
+)
 SEED_SIGNED = "The deal was signed in Damascus on 18 January 2017 by officials of the two defence ministries."
 SEED_1971 = "It was first set up as a Soviet supply point in 1971."
 SEED_WARSHIPS = "The base may host up to 11 Russian warships at a time, including nuclear-powered vessels."
@@ -36,25 +39,44 @@ CASES = [
     ("Why did the strike end?", "The strike ended on March 3, 2019, after two weeks of talks.", None),
     ("When did the plant close in 1990?", "The plant closed in 1990.", None),  # the only date is the asked one
     # Of several phrases of the right kind, the one beside the question's own words.
-    ("Who was Edwin's son?", "Years after the Great Council, the army under the command of Osric, Edwin's son, "
-     "crossed the river.", "Osric"),
-    ("How many records has she sold in her 19 year career?", "Throughout a career spanning 19 years, she has sold "
-     "over 118 million records, and a further 60 million with the band.", "118 million records"),
+    (
+        "Who was Edwin's son?",
+        "Years after the Great Council, the army under the command of Osric, Edwin's son, crossed the river.",
+        "Osric",
+    ),
+    (
+        "How many records has she sold in her 19 year career?",
+        "Throughout a career spanning 19 years, she has sold "
+        "over 118 million records, and a further 60 million with the band.",
+        "118 million records",
+    ),
     # Not a name: a capitalised stop word, a month, a part of a hyphenated word, an adjective before its noun.
-    ("Where did the monks flee?", "Under the Danish abbot, several monks of Saint Ives fled to Northern Isla.",
-     "Northern Isla"),
-    ("Who led the service when it began?", "The service started on 1 September 1993 under its chief, Sam Chisholm.",
-     "Sam Chisholm"),
-    ("Who owns the scrambling system?", "The network uses the pay-TV scrambling system owned by NDS, a media firm.",
-     "NDS"),
+    (
+        "Where did the monks flee?",
+        "Under the Danish abbot, several monks of Saint Ives fled to Northern Isla.",
+        "Northern Isla",
+    ),
+    (
+        "Who led the service when it began?",
+        "The service started on 1 September 1993 under its chief, Sam Chisholm.",
+        "Sam Chisholm",
+    ),
+    (
+        "Who owns the scrambling system?",
+        "The network uses the pay-TV scrambling system owned by NDS, a media firm.",
+        "NDS",
+    ),
     ("Who described the device?", "The device was first described by the Greek engineer Tomas Weller.", "Tomas Weller"),
     ("Who signed the deal?", SEED_SIGNED, None),  # "in Damascus" is where, not who: the quote alone answers
     # Numbers written as words count; "one of" counts nothing.
     ("How many awards did the album win?", "The album earned five awards and reached the Hot 100 chart.", "five"),
     ("How many people died?", "One of the worst storms on record killed 4,500 people in 1990.", "4,500 people"),
     ("When did the city fall?", "The city fell in 410 AD to a besieging army.", "410 AD"),
-    ("Since when was the valley farmed?", "The valley had been farmed since the 6th century BC by settlers.",
-     "6th century BC"),
+    (
+        "Since when was the valley farmed?",
+        "The valley had been farmed since the 6th century BC by settlers.",
+        "6th century BC",
+    ),
 ]
 
 
@@ -113,23 +135,26 @@ def test_refusal_text_names_the_closest_article():
     assert refusal_text("Russia's military bases in Syria").endswith('"Russia\'s military bases in Syria".')
 
 
-@pytest.mark.parametrize("question, kind", [
-    ("When does the base agreement expire?", "date"),
-    ("What year was Tartus set up?", "date"),
-    ("Since when has Russia used Hmeimim?", "date"),
-    ("How many warships can the base host?", "number"),
-    ("How much did the stadium cost?", "number"),
-    ("What percentage of voters turned out?", "number"),
-    ("Who signed the deal?", "name"),
-    ("Whose navy uses the port?", "name"),
-    ("Where is the Hmeimim air base?", "place"),
-    ("In which country is Tartus?", "place"),
-    ("What is the Tartus base?", None),
-    ("Why did Russia want a naval base?", None),
-    ("What satellite was used when the service launched?", None),  # "when" opens a clause, not the question
-    ("Who led the company when it was sold?", "name"),
-    ("Until when does the agreement run?", "date"),
-])
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("When does the base agreement expire?", "date"),
+        ("What year was Tartus set up?", "date"),
+        ("Since when has Russia used Hmeimim?", "date"),
+        ("How many warships can the base host?", "number"),
+        ("How much did the stadium cost?", "number"),
+        ("What percentage of voters turned out?", "number"),
+        ("Who signed the deal?", "name"),
+        ("Whose navy uses the port?", "name"),
+        ("Where is the Hmeimim air base?", "place"),
+        ("In which country is Tartus?", "place"),
+        ("What is the Tartus base?", None),
+        ("Why did Russia want a naval base?", None),
+        ("What satellite was used when the service launched?", None),  # "when" opens a clause, not the question
+        ("Who led the company when it was sold?", "name"),
+        ("Until when does the agreement run?", "date"),
+    ],
+)
 def test_answer_type(question, kind):
     assert answer_type(question) == kind
 
@@ -190,5 +215,7 @@ def test_unsupported_facts_compares_whole_numbers_not_substrings():
 def test_a_piece_of_a_web_address_is_never_the_short_answer():
     sentence = "Laptop requests go to https://forms.example/Povb3KtiDz5LFBXZ9 for approval."
     assert short_answer("Who approves laptop requests?", sentence) is None
-    assert short_answer("Who leads the team?", "See https://x.example/Zq9Kx as the team is led by Alice Smith.") \
+    assert (
+        short_answer("Who leads the team?", "See https://x.example/Zq9Kx as the team is led by Alice Smith.")
         == "Alice Smith"
+    )

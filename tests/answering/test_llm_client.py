@@ -1,4 +1,5 @@
 """ChatClient against the fake OpenAI server: the first choice's text, or one LLMError naming the host."""
+
 from __future__ import annotations
 
 import time
@@ -8,8 +9,10 @@ import pytest
 from footnote.answering.llm_client import ChatClient, LLMError, endpoint_host
 from tests.fake_openai import FakeOpenAI
 
-MESSAGES = [{"role": "system", "content": "Reply with JSON."},
-            {"role": "user", "content": "Question: When does it end?\n\nSentences:\n[1] (T) It runs until 2066."}]
+MESSAGES = [
+    {"role": "system", "content": "Reply with JSON."},
+    {"role": "user", "content": "Question: When does it end?\n\nSentences:\n[1] (T) It runs until 2066."},
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +30,14 @@ def test_a_completion_returns_the_first_choice_text(fake):
     assert '"sentence_ids": [1]' in client(fake).complete(MESSAGES, {"type": "object"})
 
 
-@pytest.mark.parametrize("model, key, expected", [
-    ("fake-correct", "sk-wrong", "HTTP 401 from 127.0.0.1:"),
-    ("no-such-model", FakeOpenAI.API_KEY, "HTTP 404 from 127.0.0.1:"),
-    ("fake-500", FakeOpenAI.API_KEY, "HTTP 500 from 127.0.0.1:"),
-])
+@pytest.mark.parametrize(
+    "model, key, expected",
+    [
+        ("fake-correct", "sk-wrong", "HTTP 401 from 127.0.0.1:"),
+        ("no-such-model", FakeOpenAI.API_KEY, "HTTP 404 from 127.0.0.1:"),
+        ("fake-500", FakeOpenAI.API_KEY, "HTTP 500 from 127.0.0.1:"),
+    ],
+)
 def test_error_statuses_raise_with_the_servers_message_and_never_the_key(fake, model, key, expected):
     with pytest.raises(LLMError) as caught:
         client(fake, model, key).complete(MESSAGES)

@@ -1,4 +1,5 @@
 """ranker.json describes itself, and its weights name exactly the features the code computes."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from footnote.answering.ranker import (REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic, RankerFileError,
-                                       load_models)
+from footnote.answering.ranker import REFUSAL_FEATURES, SENTENCE_FEATURES, Logistic, RankerFileError, load_models
 
 SHIPPED = Path(__file__).resolve().parents[2] / "footnote" / "answering" / "ranker.json"
 

@@ -1,5 +1,6 @@
 """The first ranker's evidence, computed over a real index: a sentence is read with its title, and a
 sentence that opens with a pronoun with the one before it."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -2,6 +2,7 @@
 
 discord.py is pointed at the fake the supported way, through its base URLs (`Route.BASE`, and the
 URL `/gateway/bot` returns); none of the bot's own code is patched."""
+
 from __future__ import annotations
 
 import asyncio
@@ -59,9 +60,14 @@ async def fake_discord(request, monkeypatch):
 
 @pytest.fixture
 def bot_settings(bot_root, bot_engine, fake_discord, tmp_path) -> Settings:
-    return replace(bot_engine.settings, discord_token=FakeDiscord.TOKEN, discord_guild_id=(int(fake_discord.guild_id),),
-                   admin_role_id=(int(fake_discord.admin_role["id"]),), cooldown_seconds=0.0,
-                   feedback_db=tmp_path / "feedback.sqlite3")
+    return replace(
+        bot_engine.settings,
+        discord_token=FakeDiscord.TOKEN,
+        discord_guild_id=(int(fake_discord.guild_id),),
+        admin_role_id=(int(fake_discord.admin_role["id"]),),
+        cooldown_seconds=0.0,
+        feedback_db=tmp_path / "feedback.sqlite3",
+    )
 
 
 @pytest.fixture
@@ -86,8 +92,9 @@ async def start_bot(fake_discord, bot_engine, bot_settings):
     running: list[tuple[FootnoteBot, asyncio.Task]] = []
 
     async def start(watch: bool = False, engine=None, **overrides) -> FootnoteBot:
-        bot = FootnoteBot(replace(bot_settings, **overrides), engine or bot_engine, watch=watch,
-                          guild_ready_timeout=0.05)
+        bot = FootnoteBot(
+            replace(bot_settings, **overrides), engine or bot_engine, watch=watch, guild_ready_timeout=0.05
+        )
         task = asyncio.create_task(bot.start(FakeDiscord.TOKEN))
         running.append((bot, task))
         await fake_discord.wait_for(lambda: bot.is_ready() or task.done(), 30, "the bot to be ready")

@@ -1,6 +1,7 @@
 """The gateway half of the fake Discord: HELLO, heartbeats, IDENTIFY → READY → GUILD_CREATE, RESUME.
 
 Frames are plain text JSON: discord.py asks for zlib-stream but only inflates binary frames."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ HELLO, HEARTBEAT, IDENTIFY, RESUME, HEARTBEAT_ACK, DISPATCH = 10, 1, 2, 6, 11, 0
 
 
 class FakeGateway:
-    def __init__(self, server: "FakeDiscord", heartbeat_interval_ms: int) -> None:
+    def __init__(self, server: FakeDiscord, heartbeat_interval_ms: int) -> None:
         self.server = server
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.socket: web.WebSocketResponse | None = None
@@ -37,8 +38,9 @@ class FakeGateway:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
         self.socket = ws
-        await ws.send_str(json.dumps({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms},
-                                      "s": None, "t": None}))
+        await ws.send_str(
+            json.dumps({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None})
+        )
         async for frame in ws:
             if frame.type is not WSMsgType.TEXT:
                 break

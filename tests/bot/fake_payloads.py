@@ -2,11 +2,12 @@
 
 The fake server builds every user, guild, channel and message here, so discord.py parses the same
 fields it would from discord.com; `limit_errors` returns what Discord would reject with a 400."""
+
 from __future__ import annotations
 
 import itertools
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 DISCORD_EPOCH_MS = 1420070400000
 _increment = itertools.count(1)
@@ -24,63 +25,152 @@ def snowflake() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def user(user_id: str, name: str, *, bot: bool = False) -> dict:
-    return {"id": user_id, "username": name, "discriminator": "0", "global_name": name,
-            "avatar": None, "bot": bot, "public_flags": 0}
+    return {
+        "id": user_id,
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
 
 
 def member(user_obj: dict, role_ids: list[str], permissions: int) -> dict:
-    return {"user": user_obj, "roles": role_ids, "joined_at": now_iso(), "deaf": False,
-            "mute": False, "flags": 0, "nick": None, "permissions": str(permissions)}
+    return {
+        "user": user_obj,
+        "roles": role_ids,
+        "joined_at": now_iso(),
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "nick": None,
+        "permissions": str(permissions),
+    }
 
 
 def role(role_id: str, name: str, permissions: int, position: int) -> dict:
-    return {"id": role_id, "name": name, "permissions": str(permissions), "position": position,
-            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+    return {
+        "id": role_id,
+        "name": name,
+        "permissions": str(permissions),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def text_channel(channel_id: str, guild_id: str, name: str) -> dict:
-    return {"id": channel_id, "type": 0, "guild_id": guild_id, "name": name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
-            "last_message_id": None, "rate_limit_per_user": 0}
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": guild_id,
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
 
 
 def thread_channel(thread_id: str, guild_id: str, parent_id: str, owner_id: str, name: str) -> dict:
-    return {"id": thread_id, "type": 11, "guild_id": guild_id, "parent_id": parent_id,
-            "owner_id": owner_id, "name": name, "last_message_id": None, "rate_limit_per_user": 0,
-            "message_count": 0, "member_count": 1, "flags": 0,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                "archive_timestamp": now_iso(), "locked": False}}
+    return {
+        "id": thread_id,
+        "type": 11,
+        "guild_id": guild_id,
+        "parent_id": parent_id,
+        "owner_id": owner_id,
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": now_iso(),
+            "locked": False,
+        },
+    }
 
 
 def guild(guild_id: str, owner_id: str, roles: list[dict], channels: list[dict], members: list[dict]) -> dict:
-    return {"id": guild_id, "name": "Footnote Test Guild", "owner_id": owner_id, "icon": None,
-            "roles": roles, "channels": channels, "threads": [], "members": members,
-            "member_count": len(members), "unavailable": False, "large": False, "features": [],
-            "emojis": [], "stickers": [], "voice_states": [], "presences": [], "premium_tier": 0,
-            "preferred_locale": "en-US", "joined_at": now_iso(), "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-            "nsfw_level": 0, "system_channel_flags": 0, "afk_timeout": 300}
+    return {
+        "id": guild_id,
+        "name": "Footnote Test Guild",
+        "owner_id": owner_id,
+        "icon": None,
+        "roles": roles,
+        "channels": channels,
+        "threads": [],
+        "members": members,
+        "member_count": len(members),
+        "unavailable": False,
+        "large": False,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "voice_states": [],
+        "presences": [],
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "joined_at": now_iso(),
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "system_channel_flags": 0,
+        "afk_timeout": 300,
+    }
 
 
-def message(channel_id: str, author: dict, payload: dict, *, guild_id: str | None,
-            mentions: list[dict] | None = None, attachments: list[dict] | None = None) -> dict:
+def message(
+    channel_id: str,
+    author: dict,
+    payload: dict,
+    *,
+    guild_id: str | None,
+    mentions: list[dict] | None = None,
+    attachments: list[dict] | None = None,
+) -> dict:
     """A message as Discord returns it after a create: the sent payload plus server-set fields."""
-    msg = {"id": snowflake(), "channel_id": channel_id, "author": author,
-           "content": payload.get("content") or "", "embeds": payload.get("embeds") or [],
-           "components": payload.get("components") or [], "attachments": attachments or [],
-           "mentions": mentions or [], "mention_roles": [], "mention_everyone": False,
-           "pinned": False, "tts": False, "timestamp": now_iso(), "edited_timestamp": None,
-           "flags": payload.get("flags") or 0, "type": 19 if payload.get("message_reference") else 0}
+    msg = {
+        "id": snowflake(),
+        "channel_id": channel_id,
+        "author": author,
+        "content": payload.get("content") or "",
+        "embeds": payload.get("embeds") or [],
+        "components": payload.get("components") or [],
+        "attachments": attachments or [],
+        "mentions": mentions or [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "timestamp": now_iso(),
+        "edited_timestamp": None,
+        "flags": payload.get("flags") or 0,
+        "type": 19 if payload.get("message_reference") else 0,
+    }
     if guild_id:
         msg["guild_id"] = guild_id
     if payload.get("message_reference"):
         # discord.py sends ids as ints; Discord always returns snowflakes as strings.
-        msg["message_reference"] = {k: str(v) if k.endswith("_id") else v
-                                    for k, v in payload["message_reference"].items()}
+        msg["message_reference"] = {
+            k: str(v) if k.endswith("_id") else v for k, v in payload["message_reference"].items()
+        }
     return msg
 
 
@@ -94,9 +184,12 @@ def limit_errors(payload: dict) -> list[str]:
         errors.append(f"{len(embeds)} embeds (max 10)")
     total = 0
     for i, embed in enumerate(embeds):
-        parts = {"title": (embed.get("title"), 256), "description": (embed.get("description"), 4096),
-                 "footer": ((embed.get("footer") or {}).get("text"), 2048),
-                 "author": ((embed.get("author") or {}).get("name"), 256)}
+        parts = {
+            "title": (embed.get("title"), 256),
+            "description": (embed.get("description"), 4096),
+            "footer": ((embed.get("footer") or {}).get("text"), 2048),
+            "author": ((embed.get("author") or {}).get("name"), 256),
+        }
         for key, (text, most) in parts.items():
             total += len(text or "")
             if len(text or "") > most:

@@ -1,4 +1,5 @@
 """The REST half of the fake Discord: the routes Footnote's bot calls, recorded and checked like Discord."""
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,7 @@ async def _read_body(request: web.Request) -> tuple[dict | None, dict[str, bytes
     return (json.loads(raw) if raw else None), {}
 
 
-def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
+def add_routes(app: web.Application, fake: FakeDiscord) -> None:
     def ok_limits(path: str, payload: dict) -> web.Response | None:
         errors = p.limit_errors(payload)
         if errors:
@@ -60,7 +61,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
             return await handler(request)
         body, files = await _read_body(request)
         request[BODY] = body
-        fake.requests.append(Recorded(request.method, request.path[len(API):], dict(request.query), body, files))
+        fake.requests.append(Recorded(request.method, request.path[len(API) :], dict(request.query), body, files))
         public = any(seg in request.path for seg in ("/interactions/", "/webhooks/"))
         if not public and request.headers.get("Authorization") != f"Bot {fake.TOKEN}":
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
@@ -75,15 +76,33 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
 
     @r.get(API + "/oauth2/applications/@me")
     async def application(request):
-        return json_response({"id": fake.app_id, "name": "Footnote", "description": "", "icon": None,
-                              "bot_public": False, "bot_require_code_grant": False, "summary": "",
-                              "owner": fake.users["mod"], "verify_key": "0" * 64, "flags": fake.app_flags,
-                              "rpc_origins": [], "team": None, "bot": fake.bot_user})
+        return json_response(
+            {
+                "id": fake.app_id,
+                "name": "Footnote",
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "summary": "",
+                "owner": fake.users["mod"],
+                "verify_key": "0" * 64,
+                "flags": fake.app_flags,
+                "rpc_origins": [],
+                "team": None,
+                "bot": fake.bot_user,
+            }
+        )
 
     @r.get(API + "/gateway/bot")
     async def gateway_bot(request):
-        return json_response({"url": fake.gateway_url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
+        return json_response(
+            {
+                "url": fake.gateway_url,
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            }
+        )
 
     @r.get(API + "/guilds/{guild}/members/{user}")
     async def guild_member(request):
@@ -97,8 +116,16 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
     @r.put(API + "/applications/{app}/guilds/{guild}/commands")
     async def sync_commands(request):
         guild = request.match_info.get("guild")
-        commands = [dict(c, id=p.snowflake(), application_id=fake.app_id, version=p.snowflake(),
-                         **({"guild_id": guild} if guild else {})) for c in request[BODY]]
+        commands = [
+            dict(
+                c,
+                id=p.snowflake(),
+                application_id=fake.app_id,
+                version=p.snowflake(),
+                **({"guild_id": guild} if guild else {}),
+            )
+            for c in request[BODY]
+        ]
         fake.commands[request.match_info.get("guild", "global")] = commands
         return json_response(commands)
 
@@ -121,8 +148,7 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         if message_id in fake.threads:
             return json_response({"code": 160004, "message": "A thread has already been created"}, 400)
         # A thread started from a message takes the message's id, as on Discord.
-        thread = p.thread_channel(message_id, fake.guild_id, parent, fake.bot_user["id"],
-                                  request[BODY]["name"])
+        thread = p.thread_channel(message_id, fake.guild_id, parent, fake.bot_user["id"], request[BODY]["name"])
         if not 1 <= len(thread["name"]) <= 100:
             return json_response({"code": 50035, "message": "Invalid Form Body: name"}, 400)
         fake.threads[message_id] = thread
@@ -151,10 +177,15 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
                 return bad
             message = next(m for m in fake.messages if m["id"] == seen.get("message_id"))
             apply_edit(message, data)
-        out = {"interaction": {"id": request.match_info["iid"], "type": 2,
-                               "response_message_id": message and message["id"],
-                               "response_message_loading": kind == 5,
-                               "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL)}}
+        out = {
+            "interaction": {
+                "id": request.match_info["iid"],
+                "type": 2,
+                "response_message_id": message and message["id"],
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL),
+            }
+        }
         if message is not None:
             out["resource"] = {"type": kind, "message": message}
         return json_response(out)
@@ -175,8 +206,9 @@ def add_routes(app: web.Application, fake: "FakeDiscord") -> None:
         seen = fake.interactions[request.match_info["token"]]
         which = request.match_info["message"]
         candidates = [seen["original"]] + seen["followups"]
-        msg = next((m for m in candidates if m and (which == "@original" and m is seen["original"]
-                                                    or m["id"] == which)), None)
+        msg = next(
+            (m for m in candidates if m and (which == "@original" and m is seen["original"] or m["id"] == which)), None
+        )
         if msg is None:
             return json_response({"code": 10008, "message": "Unknown Message"}, 404)
         if request.method == "PATCH":

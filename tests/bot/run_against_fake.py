@@ -1,6 +1,7 @@
 """`run_bot` as `python bot.py run` runs it, in its own process, with discord.py pointed at a fake Discord.
 
 Usage: python -m tests.bot.run_against_fake http://127.0.0.1:PORT  (settings come from the environment)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The ask cog through the fake Discord: /ask, mentions, DMs, refusals, threads, buttons, limits, pings."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,9 @@ QUESTION = "When does the base agreement end?"
 
 def buttons(message: dict) -> dict[str, str]:
     """label or emoji -> custom_id of the buttons under a message."""
-    return {c.get("label") or c["emoji"]["name"]: c["custom_id"]
-            for row in message["components"] for c in row["components"]}
+    return {
+        c.get("label") or c["emoji"]["name"]: c["custom_id"] for row in message["components"] for c in row["components"]
+    }
 
 
 async def test_slash_ask_answers_with_the_2066_citation(bot, fake_discord):
@@ -73,15 +75,19 @@ async def test_follow_up_in_the_thread_uses_the_previous_question(bot, fake_disc
     in_thread = await fake_discord.bot_message_after(fake_discord.messages.index(follow_up), thread_id)
     # Without the context the same words don't reach the lease (Tartus, or a refusal); in the thread they do.
     out_of_thread = await fake_discord.say("and who signed it?", mention_bot=True)
-    in_channel = await fake_discord.bot_message_after(fake_discord.messages.index(out_of_thread),
-                                                      fake_discord.channel_id)
+    in_channel = await fake_discord.bot_message_after(
+        fake_discord.messages.index(out_of_thread), fake_discord.channel_id
+    )
 
     assert "Barack Obama" in in_thread["embeds"][0]["fields"][0]["value"]
     assert "djibouti-bases.txt" in in_thread["embeds"][0]["fields"][0]["value"]
     out_fields = in_channel["embeds"][0].get("fields") or [{"value": in_channel["embeds"][0].get("description", "")}]
     assert "djibouti-bases.txt" not in out_fields[0]["value"] and "Barack Obama" not in out_fields[0]["value"]
-    in_thread_replies = [m for m in fake_discord.messages if m["channel_id"] == thread_id
-                         and m["author"]["id"] == fake_discord.bot_user["id"]]
+    in_thread_replies = [
+        m
+        for m in fake_discord.messages
+        if m["channel_id"] == thread_id and m["author"]["id"] == fake_discord.bot_user["id"]
+    ]
     assert len(in_thread_replies) == 1
 
 
@@ -103,12 +109,18 @@ async def test_thumbs_up_is_stored_in_sqlite(bot, fake_discord, bot_settings):
 
     assert thanks["flags"] & 64 and "👍" in thanks["content"]
     with sqlite3.connect(bot_settings.feedback_path) as db:
-        rows = db.execute("SELECT a.question, a.answer, a.citations, a.user_id, v.user_id, v.vote, v.voted_at "
-                          "FROM votes v JOIN answers a ON a.id = v.answer_id").fetchall()
+        rows = db.execute(
+            "SELECT a.question, a.answer, a.citations, a.user_id, v.user_id, v.vote, v.voted_at "
+            "FROM votes v JOIN answers a ON a.id = v.answer_id"
+        ).fetchall()
     assert len(rows) == 1
     question, text, citations, asker, voter, vote, voted_at = rows[0]
-    assert (question, asker, voter, vote) == (QUESTION, int(fake_discord.users["alice"]["id"]),
-                                              int(fake_discord.users["bob"]["id"]), 1)
+    assert (question, asker, voter, vote) == (
+        QUESTION,
+        int(fake_discord.users["alice"]["id"]),
+        int(fake_discord.users["bob"]["id"]),
+        1,
+    )
     assert "2066" in text and "until 2066" in json.loads(citations)[0]["text"] and voted_at > 0
 
 
@@ -148,8 +160,9 @@ async def test_cooldown_answers_the_first_question_and_asks_to_wait_for_the_seco
     second = await fake_discord.answer_to(await fake_discord.slash("ask", question=QUESTION, user="alice"))
     other_user = await fake_discord.answer_to(await fake_discord.slash("ask", question=QUESTION, user="bob"))
     by_mention = await fake_discord.say(QUESTION, user="alice", mention_bot=True)
-    mention_reply = await fake_discord.bot_message_after(fake_discord.messages.index(by_mention),
-                                                         fake_discord.channel_id)
+    mention_reply = await fake_discord.bot_message_after(
+        fake_discord.messages.index(by_mention), fake_discord.channel_id
+    )
 
     assert "2066" in first["embeds"][0]["description"]
     assert second["flags"] & 64 and "ask again in" in second["content"]
@@ -182,8 +195,12 @@ async def test_article_text_and_titles_are_shown_literally(bot, fake_discord, bo
     sources = await fake_discord.answer_to(await fake_discord.click(answer, buttons(answer)["Sources"]))
 
     embed = answer["embeds"][0]
-    shown = {"answer": embed["description"], "title": embed["fields"][0]["name"],
-             "quote": embed["fields"][0]["value"], "sources": json.loads(json.dumps(sources["embeds"]))[0]["fields"][0]}
+    shown = {
+        "answer": embed["description"],
+        "title": embed["fields"][0]["name"],
+        "quote": embed["fields"][0]["value"],
+        "sources": json.loads(json.dumps(sources["embeds"]))[0]["fields"][0],
+    }
     shown["sources"] = shown["sources"]["name"] + "\n" + shown["sources"]["value"]
     unescaped_link = re.compile(r"(?<!\\)\[[^\]]*\]\(https?://")
     assert "1887" in embed["description"] and embed["description"].endswith("[1]")  # the real marker stays
@@ -196,8 +213,10 @@ async def test_article_text_and_titles_are_shown_literally(bot, fake_discord, bo
 async def test_the_sources_button_has_a_per_user_cooldown(start_bot, fake_discord):
     await start_bot(cooldown_seconds=60)
     answer = await fake_discord.answer_to(await fake_discord.slash("ask", question=QUESTION))
-    clicks = [await fake_discord.answer_to(await fake_discord.click(answer, buttons(answer)["Sources"], user=user))
-              for user in ("bob", "bob", "mod")]
+    clicks = [
+        await fake_discord.answer_to(await fake_discord.click(answer, buttons(answer)["Sources"], user=user))
+        for user in ("bob", "bob", "mod")
+    ]
 
     assert clicks[0]["embeds"] and clicks[2]["embeds"]  # another user is not held back by bob
     assert clicks[1]["flags"] & 64 and "Sources again in" in clicks[1]["content"] and not clicks[1]["embeds"]

@@ -2,6 +2,7 @@
 
 A verified model answer is shown; every bad or failed reply gives the extractive 2066 answer, and
 /ask is still acknowledged at once (the cog defers before the engine, and the model, run)."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,14 @@ def llm_engine(bot_engine, fake_openai, embed_model):
     made = []
 
     def make(model: str):
-        settings = replace(bot_engine.settings, answer_mode="llm", llm_base_url=fake_openai.base_url,
-                           llm_model=model, llm_api_key=FakeOpenAI.API_KEY, llm_timeout=TIMEOUT_S)
+        settings = replace(
+            bot_engine.settings,
+            answer_mode="llm",
+            llm_base_url=fake_openai.base_url,
+            llm_model=model,
+            llm_api_key=FakeOpenAI.API_KEY,
+            llm_timeout=TIMEOUT_S,
+        )
         made.append(Engine(settings, embed_model=embed_model))
         return made[-1]
 
@@ -57,10 +64,12 @@ async def test_slash_ask_shows_the_verified_model_answer_with_file_quotes(start_
     assert "2099" not in everything_sent(fake_discord)
 
 
-@pytest.mark.parametrize("model", ["fake-unknown-id", "fake-2099", "fake-no-citation", "fake-malformed",
-                                   "fake-500", "fake-hang"])
+@pytest.mark.parametrize(
+    "model", ["fake-unknown-id", "fake-2099", "fake-no-citation", "fake-malformed", "fake-500", "fake-hang"]
+)
 async def test_a_bad_or_failed_reply_still_gets_the_2066_answer_acknowledged_at_once(
-        start_bot, llm_engine, fake_discord, bot_settings, model):
+    start_bot, llm_engine, fake_discord, bot_settings, model
+):
     await start_bot(engine=llm_engine(model))
     token = await fake_discord.slash("ask", question=QUESTION)
     reply = await fake_discord.answer_to(token)
@@ -86,26 +95,31 @@ async def test_not_in_the_articles_is_refused_and_recorded_as_a_gap(start_bot, l
 
 
 async def _follow_up(fake_discord) -> dict:
-    first = await fake_discord.answer_to(await fake_discord.slash(
-        "ask", question="How much rent does the United States pay for Camp Lemonnier?"))
+    first = await fake_discord.answer_to(
+        await fake_discord.slash("ask", question="How much rent does the United States pay for Camp Lemonnier?")
+    )
     thread_id = await fake_discord.wait_for(lambda: first["id"] in fake_discord.threads and first["id"])
     follow_up = await fake_discord.say("and who signed it?", channel_id=thread_id)
     return await fake_discord.bot_message_after(fake_discord.messages.index(follow_up), thread_id)
 
 
-async def test_a_thread_follow_up_is_rewritten_to_stand_alone_then_answered(start_bot, llm_engine, fake_discord,
-                                                                          fake_openai):
+async def test_a_thread_follow_up_is_rewritten_to_stand_alone_then_answered(
+    start_bot, llm_engine, fake_discord, fake_openai
+):
     await start_bot(engine=llm_engine("fake-correct"))
     reply = await _follow_up(fake_discord)
 
     embed = reply["embeds"][0]
-    assert embed["description"].startswith("It was signed by President Ismail Omar Guelleh and President Barack "
-                                           "Obama [1].")
+    assert embed["description"].startswith(
+        "It was signed by President Ismail Omar Guelleh and President Barack Obama [1]."
+    )
     assert "djibouti-bases.txt" in embed["fields"][0]["value"]
     bodies = fake_openai.bodies("fake-correct")
     rewrite = next(b for b in bodies if b["response_format"]["json_schema"]["name"] == "standalone_question")
-    assert "Previous question: How much rent does the United States pay for Camp Lemonnier?" in \
-        rewrite["messages"][-1]["content"]
+    assert (
+        "Previous question: How much rent does the United States pay for Camp Lemonnier?"
+        in rewrite["messages"][-1]["content"]
+    )
     assert bodies[-1]["messages"][-1]["content"].startswith("Question: Who signed the lease for Camp Lemonnier?\n")
 
 
@@ -118,7 +132,8 @@ async def test_a_follow_up_takes_the_offline_path_when_the_endpoint_fails(start_
 
 
 async def test_status_shows_the_mode_the_endpoint_host_and_the_last_error_never_the_key(
-        start_bot, llm_engine, fake_discord, fake_openai):
+    start_bot, llm_engine, fake_discord, fake_openai
+):
     await start_bot(engine=llm_engine("fake-500"))
     await fake_discord.answer_to(await fake_discord.slash("ask", question=QUESTION))
     reply = await fake_discord.answer_to(await fake_discord.slash("status", user="alice"))
@@ -131,8 +146,9 @@ async def test_status_shows_the_mode_the_endpoint_host_and_the_last_error_never_
     assert FakeOpenAI.API_KEY not in everything_sent(fake_discord)
 
 
-async def test_a_question_the_classifier_refuses_is_never_sent_to_the_model(start_bot, llm_engine, fake_discord,
-                                                                           fake_openai):
+async def test_a_question_the_classifier_refuses_is_never_sent_to_the_model(
+    start_bot, llm_engine, fake_discord, fake_openai
+):
     await start_bot(engine=llm_engine("fake-correct"))
     asked = "What is the capital of France?"
     reply = await fake_discord.answer_to(await fake_discord.slash("ask", question=asked))

@@ -1,4 +1,5 @@
 """FootnoteBot as a whole: command sync, load with heartbeats, reconnects, intents, failures end in apologies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +28,11 @@ async def test_without_a_guild_nothing_is_synced_or_served(start_bot, fake_disco
     await asyncio.sleep(0.5)
 
     assert fake_discord.commands == {"global": []}
-    assert not [m for m in fake_discord.messages[fake_discord.messages.index(asked):]
-                if m["author"]["id"] == fake_discord.bot_user["id"]]
+    assert not [
+        m
+        for m in fake_discord.messages[fake_discord.messages.index(asked) :]
+        if m["author"]["id"] == fake_discord.bot_user["id"]
+    ]
 
 
 async def test_twenty_concurrent_asks_are_all_answered_while_heartbeats_continue(bot, fake_discord):
@@ -89,8 +93,9 @@ def breakable_engine(tmp_path, bot_engine, embed_model):
     engine.close()
 
 
-async def test_a_broken_index_ends_in_a_clear_reply_and_a_logged_traceback(start_bot, fake_discord,
-                                                                            breakable_engine, caplog):
+async def test_a_broken_index_ends_in_a_clear_reply_and_a_logged_traceback(
+    start_bot, fake_discord, breakable_engine, caplog
+):
     await start_bot(engine=breakable_engine)
     (breakable_engine.settings.index_dir / "catalog.json").write_text("{not json", encoding="utf-8")
     with caplog.at_level(logging.ERROR):

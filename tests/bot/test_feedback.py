@@ -1,4 +1,5 @@
 """footnote.feedback: the SQLite log of answers and votes, and the `bot.py feedback` summary."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -8,15 +9,28 @@ from footnote.feedback import FeedbackLog, report, summary
 from footnote.gaps import GapLog
 from footnote.settings import Settings
 
-CITE = Citation(1, "russia-syria-bases.txt", "Russia's military bases in Syria", "2017-01-20", 2, 10, 40,
-                "the base agreement runs until 2066", 0.9, 6)
+CITE = Citation(
+    1,
+    "russia-syria-bases.txt",
+    "Russia's military bases in Syria",
+    "2017-01-20",
+    2,
+    10,
+    40,
+    "the base agreement runs until 2066",
+    0.9,
+    6,
+)
 
 
 def test_answers_votes_and_thread_context_round_trip(tmp_path):
     log = FeedbackLog(tmp_path / "fb.sqlite3")
     found = log.record_answer(Answer("When?", "Until 2066 [1].", True, [CITE]), user_id=1, channel_id=10)
-    refused = log.record_answer(Answer("Capital of France?", "The articles don't say.", False,
-                                       closest="Russia's military bases in Syria"), user_id=2, channel_id=10)
+    refused = log.record_answer(
+        Answer("Capital of France?", "The articles don't say.", False, closest="Russia's military bases in Syria"),
+        user_id=2,
+        channel_id=10,
+    )
     log.set_message(found, 555)
 
     assert log.record_vote(found, user_id=3, vote=1) and log.record_vote(found, user_id=3, vote=-1)

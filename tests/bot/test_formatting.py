@@ -1,9 +1,17 @@
 """cogs/utils/formatting: whatever the answer, every piece fits Discord's limits and nothing is lost."""
+
 from __future__ import annotations
 
 from footnote.answering.answer import Answer, Citation
-from footnote.bot.cogs.utils.formatting import (MESSAGE_LIMIT, NO_PINGS, answer_embeds, clip, sources_embeds,
-                                                split_text, thread_name)
+from footnote.bot.cogs.utils.formatting import (
+    MESSAGE_LIMIT,
+    NO_PINGS,
+    answer_embeds,
+    clip,
+    sources_embeds,
+    split_text,
+    thread_name,
+)
 from tests.bot.fake_payloads import limit_errors
 
 
@@ -13,8 +21,12 @@ def citation(n: int, size: int) -> Citation:
 
 
 def test_a_huge_answer_with_many_citations_fits_in_valid_messages():
-    answer = Answer("Q" * 400, "\n".join(f"> sentence {i} " + "x" * 90 + f" [{i}]" for i in range(100)), True,
-                    [citation(n, 1500) for n in range(1, 31)])
+    answer = Answer(
+        "Q" * 400,
+        "\n".join(f"> sentence {i} " + "x" * 90 + f" [{i}]" for i in range(100)),
+        True,
+        [citation(n, 1500) for n in range(1, 31)],
+    )
     embeds = answer_embeds(answer)
 
     for embed in embeds:
@@ -24,8 +36,10 @@ def test_a_huge_answer_with_many_citations_fits_in_valid_messages():
 
 
 def test_sources_fit_too():
-    blocks = [(citation(n, 3000), [(n - 1, "before " * 200), (n, "cited " * 600), (n + 1, "after " * 200)])
-              for n in range(1, 4)]
+    blocks = [
+        (citation(n, 3000), [(n - 1, "before " * 200), (n, "cited " * 600), (n + 1, "after " * 200)])
+        for n in range(1, 4)
+    ]
     for embed in sources_embeds(blocks):
         assert limit_errors({"embeds": [embed.to_dict()]}) == []
 
@@ -47,6 +61,7 @@ def test_small_helpers():
 
 def test_a_refusal_shows_the_closest_title_literally():
     title = "Tips [log in here](https://evil.example/login) [2] @everyone"
-    embed = answer_embeds(Answer("q", f'The articles don\'t say. The closest article I found is "{title}".', False,
-                                 closest=title))[0]
+    embed = answer_embeds(
+        Answer("q", f'The articles don\'t say. The closest article I found is "{title}".', False, closest=title)
+    )[0]
     assert "\\[log in here](https://evil.example/login) (2) @\u200beveryone" in embed.description

@@ -1,4 +1,5 @@
 """footnote.bot.runner: the token check, and a real process that answers, then stops cleanly on SIGTERM."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,15 +44,31 @@ async def test_process_answers_then_exits_0_on_sigterm(fake_discord, tmp_path):
     seeds = tmp_path / "proc" / "seeds"
     seeds.mkdir(parents=True)
     shutil.copy(SEED_ARTICLE, seeds / SEED_ARTICLE.name)
-    env = dict(os.environ, SEEDS_DIR=str(seeds), INDEX_DIR=str(tmp_path / "proc" / "index"),
-               DISCORD_TOKEN=fake_discord.TOKEN, DISCORD_GUILD_ID=fake_discord.guild_id, COOLDOWN_SECONDS="0",
-               PYTHONPATH=str(ROOT))
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "tests.bot.run_against_fake",
-                                                fake_discord.base_url, cwd=str(ROOT), env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    env = dict(
+        os.environ,
+        SEEDS_DIR=str(seeds),
+        INDEX_DIR=str(tmp_path / "proc" / "index"),
+        DISCORD_TOKEN=fake_discord.TOKEN,
+        DISCORD_GUILD_ID=fake_discord.guild_id,
+        COOLDOWN_SECONDS="0",
+        PYTHONPATH=str(ROOT),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.bot.run_against_fake",
+        fake_discord.base_url,
+        cwd=str(ROOT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
-        await fake_discord.wait_for(lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
-                                    120, "the bot process to connect")
+        await fake_discord.wait_for(
+            lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
+            120,
+            "the bot process to connect",
+        )
         await asyncio.sleep(0.2)  # READY handling
         tokens = [await fake_discord.slash("ask", question=QUESTION, user=u) for u in ("alice", "bob", "mod")]
         proc.send_signal(signal.SIGTERM)  # while those questions are in flight

@@ -1,4 +1,5 @@
 """footnote.bot.scope through the fake Discord: the bot serves DISCORD_GUILD_ID and members' DMs, nothing else."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,9 @@ async def test_a_mention_in_another_guild_gets_nothing_and_the_guild_is_logged_o
     with caplog.at_level(logging.WARNING, logger="footnote.bot.scope"):
         await start_bot()
         for _ in range(2):
-            await fake_discord.say(QUESTION, user="mallory", channel_id=fake_discord.foreign_channel_id,
-                                   mention_bot=True)
+            await fake_discord.say(
+                QUESTION, user="mallory", channel_id=fake_discord.foreign_channel_id, mention_bot=True
+            )
         await served_round_trip(fake_discord)
 
     assert bot_messages_in(fake_discord, fake_discord.foreign_channel_id) == []
@@ -48,10 +50,16 @@ async def test_a_mention_in_another_guild_gets_nothing_and_the_guild_is_logged_o
 
 @foreign
 async def test_a_forged_add_from_another_guild_does_nothing(bot, fake_discord, seeds_restored):
-    token = await fake_discord.slash("add", user="mallory", channel_id=fake_discord.foreign_channel_id, forged=True,
-                                     attachment=("russia-syria-bases.txt", b"Hijacked\n\nIn 1999 it all ended.\n"))
-    ask = await fake_discord.slash("ask", user="mallory", channel_id=fake_discord.foreign_channel_id, forged=True,
-                                   question=QUESTION)
+    token = await fake_discord.slash(
+        "add",
+        user="mallory",
+        channel_id=fake_discord.foreign_channel_id,
+        forged=True,
+        attachment=("russia-syria-bases.txt", b"Hijacked\n\nIn 1999 it all ended.\n"),
+    )
+    ask = await fake_discord.slash(
+        "ask", user="mallory", channel_id=fake_discord.foreign_channel_id, forged=True, question=QUESTION
+    )
     await served_round_trip(fake_discord)
 
     assert fake_discord.interactions[token]["callbacks"] == [] and fake_discord.interactions[ask]["callbacks"] == []
@@ -72,8 +80,9 @@ async def test_dms_are_answered_for_members_only(bot, fake_discord):
     asked = {}
     for user in ("alice", "eve"):  # alice is in the served guild, eve in none
         asked[user] = await fake_discord.say(QUESTION, user=user, dm=True)
-    reply = await fake_discord.bot_message_after(fake_discord.messages.index(asked["alice"]),
-                                                 asked["alice"]["channel_id"])
+    reply = await fake_discord.bot_message_after(
+        fake_discord.messages.index(asked["alice"]), asked["alice"]["channel_id"]
+    )
     await served_round_trip(fake_discord)
 
     assert "2066" in reply["embeds"][0]["description"]
@@ -94,4 +103,3 @@ async def test_a_member_s_dm_check_is_cached(bot, fake_discord):
         asked = await fake_discord.say(QUESTION, user="bob", dm=True)
         await fake_discord.bot_message_after(fake_discord.messages.index(asked), asked["channel_id"])
     assert len([r for r in fake_discord.requests if "/members/" in r.path]) == 1
-

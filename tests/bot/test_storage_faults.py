@@ -1,6 +1,7 @@
 """`python bot.py run` as its own process, against the fake Discord, with INDEX_DIR read-only or on a
 full disk: questions are answered, the feedback log only costs one warning line. Real mounts, made in
 a private mount namespace (root and unshare), as tests/test_faults.py does for indexing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,16 +41,36 @@ async def _bot_answers_under(mounts: str, index_dir, fake_discord, embed_model, 
     engine.index(show_bar=False)
     engine.close()
     FeedbackLog(built / "feedback.sqlite3").close()  # the log exists from earlier runs, as in production
-    env = dict(os.environ, T=str(tmp_path), SEEDS_DIR=str(seeds), INDEX_DIR=str(index_dir),
-               DISCORD_TOKEN=fake_discord.TOKEN, DISCORD_GUILD_ID=fake_discord.guild_id, COOLDOWN_SECONDS="0",
-               CHROMA_HOST="", HEALTH_PORT="0", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        T=str(tmp_path),
+        SEEDS_DIR=str(seeds),
+        INDEX_DIR=str(index_dir),
+        DISCORD_TOKEN=fake_discord.TOKEN,
+        DISCORD_GUILD_ID=fake_discord.guild_id,
+        COOLDOWN_SECONDS="0",
+        CHROMA_HOST="",
+        HEALTH_PORT="0",
+        PYTHONPATH=str(ROOT),
+    )
     run = f"exec {shlex.quote(sys.executable)} -m tests.bot.run_against_fake {shlex.quote(fake_discord.base_url)}"
-    proc = await asyncio.create_subprocess_exec("unshare", "-m", "bash", "-c", f"set -e\n{mounts}\n{run}",
-                                                cwd=str(ROOT), env=env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT)
+    proc = await asyncio.create_subprocess_exec(
+        "unshare",
+        "-m",
+        "bash",
+        "-c",
+        f"set -e\n{mounts}\n{run}",
+        cwd=str(ROOT),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     try:
-        await fake_discord.wait_for(lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
-                                    120, "the bot process to connect")
+        await fake_discord.wait_for(
+            lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
+            120,
+            "the bot process to connect",
+        )
         assert proc.returncode is None, (await proc.stdout.read()).decode(errors="replace")
         await asyncio.sleep(0.2)  # READY handling
         token = await fake_discord.slash("ask", question=QUESTION)
@@ -70,16 +91,27 @@ async def _bot_answers_under(mounts: str, index_dir, fake_discord, embed_model, 
 
 async def test_read_only_index_dir_still_answers(fake_discord, embed_model, tmp_path):
     _need_mount_namespace()
-    await _bot_answers_under('mount --bind -o ro "$T/built-index" "$T/built-index"',
-                             tmp_path / "built-index", fake_discord, embed_model, tmp_path)
+    await _bot_answers_under(
+        'mount --bind -o ro "$T/built-index" "$T/built-index"',
+        tmp_path / "built-index",
+        fake_discord,
+        embed_model,
+        tmp_path,
+    )
 
 
 async def test_full_disk_still_answers(fake_discord, embed_model, tmp_path):
     _need_mount_namespace()
     (tmp_path / "small").mkdir()
-    await _bot_answers_under('''
+    await _bot_answers_under(
+        """
         mount -t tmpfs -o size=40m tmpfs "$T/small"
         cp -a "$T/built-index" "$T/small/index"
         dd if=/dev/zero of="$T/small/filler" bs=64k 2>/dev/null || true  # until the disk is full
         dd if=/dev/zero of="$T/small/filler2" bs=1k 2>/dev/null || true
-    ''', tmp_path / "small" / "index", fake_discord, embed_model, tmp_path)
+    """,
+        tmp_path / "small" / "index",
+        fake_discord,
+        embed_model,
+        tmp_path,
+    )

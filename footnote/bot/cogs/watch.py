@@ -2,6 +2,7 @@
 
 Polls the engine's cheap stat-only staleness check rather than using inotify, so it also works on
 bind mounts and network volumes where file events never arrive."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ POLL_SECONDS = 2.0
 
 
 class SeedsWatcher(commands.Cog):
-    def __init__(self, bot: "FootnoteBot") -> None:
+    def __init__(self, bot: FootnoteBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -44,5 +45,5 @@ class SeedsWatcher(commands.Cog):
             log.exception("re-indexing after a seeds/ change failed; retrying in %.0f s", POLL_SECONDS)
 
 
-async def setup(bot: "FootnoteBot") -> None:
+async def setup(bot: FootnoteBot) -> None:
     await bot.add_cog(SeedsWatcher(bot))

@@ -2,6 +2,7 @@
 
 They are DynamicItems: the answer's feedback row id lives in the custom_id, so the buttons keep
 working after a restart without any in-memory state."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def reply_privately(interaction: discord.Interaction, content: str | None = None,
-                          embeds: list[discord.Embed] | None = None) -> None:
+async def reply_privately(
+    interaction: discord.Interaction, content: str | None = None, embeds: list[discord.Embed] | None = None
+) -> None:
     """An ephemeral reply, as a response or, once the interaction is acknowledged, a follow-up."""
     kwargs = {"content": content, "ephemeral": True, "allowed_mentions": NO_PINGS}
     if embeds:
@@ -40,7 +42,7 @@ async def apologise(interaction: discord.Interaction, what: str) -> None:
         log.exception("could not even send the apology")
 
 
-async def served(interaction: discord.Interaction["FootnoteBot"]) -> bool:
+async def served(interaction: discord.Interaction[FootnoteBot]) -> bool:
     """Buttons obey the same scope as commands: a click from another guild (a forwarded or copied
     message) or from a stranger's DM does nothing."""
     return await interaction.client.scope.serves(interaction.guild_id, interaction.user)
@@ -48,23 +50,35 @@ async def served(interaction: discord.Interaction["FootnoteBot"]) -> bool:
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(?P<vote>up|down):(?P<answer>\d+)"):
     def __init__(self, vote: str, answer_id: int) -> None:
-        super().__init__(discord.ui.Button(emoji="👍" if vote == "up" else "👎", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"fn:vote:{vote}:{answer_id}"))
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"fn:vote:{vote}:{answer_id}",
+            )
+        )
         self.vote, self.answer_id = vote, answer_id
 
-    async def interaction_check(self, interaction: discord.Interaction["FootnoteBot"]) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[FootnoteBot]) -> bool:
         return await served(interaction)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
         return cls(match["vote"], int(match["answer"]))
 
-    async def callback(self, interaction: discord.Interaction["FootnoteBot"]) -> None:
+    async def callback(self, interaction: discord.Interaction[FootnoteBot]) -> None:
         try:
-            stored = await asyncio.to_thread(interaction.client.feedback.record_vote, self.answer_id, interaction.user.id,
-                                             1 if self.vote == "up" else -1)
-            text = (f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is recorded." if stored
-                    else "I no longer have a record of that answer.")
+            stored = await asyncio.to_thread(
+                interaction.client.feedback.record_vote,
+                self.answer_id,
+                interaction.user.id,
+                1 if self.vote == "up" else -1,
+            )
+            text = (
+                f"Thanks, your {'👍' if self.vote == 'up' else '👎'} is recorded."
+                if stored
+                else "I no longer have a record of that answer."
+            )
             await reply_privately(interaction, text)
         except Exception:
             await apologise(interaction, "vote")
@@ -72,18 +86,21 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:vote:(
 
 class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sources:(?P<answer>\d+)"):
     def __init__(self, answer_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Sources", emoji="📄", style=discord.ButtonStyle.primary,
-                                           custom_id=f"fn:sources:{answer_id}"))
+        super().__init__(
+            discord.ui.Button(
+                label="Sources", emoji="📄", style=discord.ButtonStyle.primary, custom_id=f"fn:sources:{answer_id}"
+            )
+        )
         self.answer_id = answer_id
 
-    async def interaction_check(self, interaction: discord.Interaction["FootnoteBot"]) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[FootnoteBot]) -> bool:
         return await served(interaction)
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
         return cls(int(match["answer"]))
 
-    async def callback(self, interaction: discord.Interaction["FootnoteBot"]) -> None:
+    async def callback(self, interaction: discord.Interaction[FootnoteBot]) -> None:
         try:
             bot = interaction.client
             if (wait := bot.sources_cooldown.retry_after(interaction.user.id)) > 0:

@@ -1,4 +1,5 @@
 """Who may run admin commands, and the per-user question cooldown shared by /ask, mentions and DMs."""
+
 from __future__ import annotations
 
 import time
@@ -24,14 +25,17 @@ def is_admin(interaction: discord.Interaction) -> bool:
 
 def admin_only():
     """An app-command check: only admins pass; others get a one-line reason via tree.on_error."""
+
     def predicate(interaction: discord.Interaction) -> bool:
         if is_admin(interaction):
             return True
         roles = interaction.client.settings.admin_role_id  # type: ignore[attr-defined]
         # <@&id> shows the role's name and, sent with NO_PINGS, notifies nobody.
-        needs = "the Manage Server permission" + (" or the role " + " or ".join(f"<@&{r}>" for r in roles)
-                                                  if roles else "")
+        needs = "the Manage Server permission" + (
+            " or the role " + " or ".join(f"<@&{r}>" for r in roles) if roles else ""
+        )
         raise NotAdmin(f"Only admins can do that: it needs {needs}.")
+
     return app_commands.check(predicate)
 
 

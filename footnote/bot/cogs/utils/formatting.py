@@ -2,6 +2,7 @@
 
 Every builder here returns pieces that each fit one message, so no send ever fails for length:
 2,000 characters of content, 4,096 of embed description, 25 fields of 1,024, 6,000 per message."""
+
 from __future__ import annotations
 
 import re
@@ -105,13 +106,15 @@ def citation_field(c: Citation) -> tuple[str, str]:
     return name, head + plain_clip(c.text.replace("\n", " "), FIELD_VALUE_LIMIT - len(head))
 
 
-def pack_embeds(title: str, description: str, fields: list[tuple[str, str]],
-                colour: discord.Colour) -> list[discord.Embed]:
+def pack_embeds(
+    title: str, description: str, fields: list[tuple[str, str]], colour: discord.Colour
+) -> list[discord.Embed]:
     """Embeds, one per message, each within Discord's limits: the description first, then the fields."""
     embeds: list[discord.Embed] = []
     for i, page in enumerate(split_text(description, DESCRIPTION_LIMIT)):
-        embeds.append(discord.Embed(title=clip(title, TITLE_LIMIT) if i == 0 else None,
-                                    description=page or None, colour=colour))
+        embeds.append(
+            discord.Embed(title=clip(title, TITLE_LIMIT) if i == 0 else None, description=page or None, colour=colour)
+        )
     for name, value in fields:
         last = embeds[-1]
         if len(last.fields) >= FIELDS_PER_EMBED or len(last) + len(name) + len(value) > EMBED_TOTAL_LIMIT - FOOTER_ROOM:
@@ -125,10 +128,12 @@ def answer_embeds(answer: Answer) -> list[discord.Embed]:
     """The answer with its [n] markers, then one field per citation; several embeds when it is long."""
     colour = FOUND_COLOUR if answer.found else REFUSED_COLOUR
     fields = [citation_field(c) for c in answer.citations]
-    embeds = pack_embeds(plain_clip(answer.question, TITLE_LIMIT), answer_text(answer) or "(no answer)", fields,
-                         colour)
-    embeds[-1].set_footer(text="Sources shows each cited sentence in context · 👍/👎 tell us if this helped"
-                          if answer.citations else "👍/👎 tell us if this helped")
+    embeds = pack_embeds(plain_clip(answer.question, TITLE_LIMIT), answer_text(answer) or "(no answer)", fields, colour)
+    embeds[-1].set_footer(
+        text="Sources shows each cited sentence in context · 👍/👎 tell us if this helped"
+        if answer.citations
+        else "👍/👎 tell us if this helped"
+    )
     return embeds
 
 

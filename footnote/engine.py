@@ -10,12 +10,12 @@ from pathlib import Path
 from llama_index.core.schema import QueryBundle
 
 from footnote.answering.answer import Answer, Citation
+from footnote.answering.cite import choose_citations
 from footnote.answering.compose import compose, refusal_text
 from footnote.answering.late import TokenMatchReranker, supports_token_states
 from footnote.answering.ranker import load_models
 from footnote.answering.refuse import is_answered
 from footnote.answering.select import SentenceSelector
-from footnote.answering.verify import offsets_hold
 from footnote.catalog import Catalog, IndexCorrupt
 from footnote.embeddings import build_embedding
 from footnote.gaps import GapLog
@@ -28,10 +28,6 @@ from footnote.store import IndexUnavailable, IndexWriteError, StoreView, get_col
 from footnote.uploads import Saved, save_upload
 
 log = logging.getLogger(__name__)
-MAX_CITATIONS = 3
-# A further sentence is cited when its probability is at least this share of the best one: the
-# trade between citing the gold sentence and citing only good ones (docs/measurements-2026.md).
-SECOND_CITATION = 0.7
 
 
 def retrieval_query(question: str, context: str | None) -> str:
@@ -285,35 +281,7 @@ class Engine:
         return Answer(question, compose(question, citations), True, citations)
 
     def _citations(self, ranked, table: SentenceTable) -> list[Citation]:
-        """The top sentence, plus up to two more that score nearly as well; each checked against its file."""
-        top = ranked[0].score or 0.0
-        chosen = [ranked[0]] + [n for n in ranked[1 : MAX_CITATIONS + 2] if (n.score or 0.0) >= SECOND_CITATION * top]
-        cache: dict[str, str] = {}
-        out: list[Citation] = []
-        for node in chosen:
-            meta = node.node.metadata
-            entry = table.catalog.entries[meta["source"]]
-            cite = Citation(
-                len(out) + 1,
-                meta["source"],
-                entry.title,
-                entry.date,
-                meta["n"],
-                meta["start"],
-                meta["end"],
-                node.node.get_content(),
-                round(float(node.score or 0.0), 4),
-                meta["line"],
-                meta.get("section", ""),
-                meta.get("page"),
-            )
-            if offsets_hold(cite, self.settings.seeds_dir, cache):
-                out.append(cite)
-            else:
-                log.warning("%s changed since it was indexed: run `python bot.py index`", cite.source)
-            if len(out) == MAX_CITATIONS:
-                break
-        return out
+        return choose_citations(ranked, table, self.settings.seeds_dir)
 
     # -- reporting -----------------------------------------------------------------------------
     def status(self) -> dict:

@@ -137,6 +137,8 @@ class Engine:
                 if not self._has_index():
                     raise
                 log.warning("answering from the existing index: %s", exc)
+                if isinstance(exc, IndexWriteError):
+                    self._store.after_failed_write(self._stamp())
         self._current_table()
         return report
 

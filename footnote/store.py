@@ -201,6 +201,20 @@ class StoreView:
             )
             return self.client(None, fresh=True)
 
+    def after_failed_write(self, stamp) -> None:
+        """An index run in this process failed to write (a full or read-only disk): its Chroma system
+        can be left waiting on the write it never finished, and a search through it then blocks. Answer
+        from a private copy of the store until the index changes (see _read_only_copy)."""
+        if self.settings.chroma_host:
+            return
+        with self._lock:
+            try:
+                self._client = _read_only_copy(chroma_path(self.settings))
+            except Exception as exc:  # no room for a copy either: the store itself, opened again
+                log.warning("cannot copy the index to answer from (%s): reading it in place", exc)
+                self._client = open_client(self.settings)
+            self._seen = stamp
+
     def wrote(self, client: chromadb.ClientAPI, stamp) -> None:
         """`client` wrote the index that `stamp` describes: it is current as of it."""
         with self._lock:

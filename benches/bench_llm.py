@@ -35,17 +35,16 @@ import score  # noqa: E402  (the scorer's own functions: same figures as score.p
 
 def shown_checks(answers: list[dict], seeds: Path) -> tuple[int, int, int]:
     """(quotes shown, quotes matching their file at their offsets, statements holding unsupported facts)."""
+    from footnote.answering.answer import Citation
     from footnote.answering.llm_verify import unsupported_in_statement
-    from footnote.corpus import article_text
+    from footnote.answering.verify import offsets_hold
 
-    texts: dict[str, str] = {}
+    documents: dict = {}
     quotes = matching = unsupported = 0
     for a in answers:
         for c in a["citations"]:
-            if c["source"] not in texts:
-                texts[c["source"]] = article_text(seeds / c["source"], seeds)
-            quotes += 1
-            matching += texts[c["source"]][c["start"] : c["end"]] == c["text"]
+            quotes += 1  # the file read again: does the cited span still read as the quote?
+            matching += offsets_hold(Citation(**c), seeds, documents)
         if a.get("mode") == "llm" and a["found"]:
             first_line = re.sub(r"\[\d+\]", "", a["answer"].split("\n", 1)[0])  # the statements, markers out
             cited = [c["text"] for c in a["citations"]]

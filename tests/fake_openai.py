@@ -29,6 +29,7 @@ BEHAVIOURS = {
     "fake-malformed": "JSON cut off half way",
     "fake-prose": "the right answer as JSON inside prose and a ``` fence (response_format ignored)",
     "fake-no-schema": "400 for response_format json_schema (an older server), the right answer without it",
+    "fake-no-schema-500": "500 for response_format json_schema, as llama-cpp-python's server answers it",
     "fake-500": "HTTP 500",
     "fake-hang": "no reply until the server stops",
     "fake-trickle": "a right answer sent one byte every 0.3 s (each read is quick, the whole is not)",
@@ -145,6 +146,12 @@ class FakeOpenAI:
                 "invalid_request_error",
                 param="response_format",
             )
+        if model == "fake-no-schema-500" and fmt and fmt.get("type") == "json_schema":
+            return 500, error_body(  # llama-cpp-python's server: its request validation error, as a 500
+                "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+                "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}]",
+                "server_error",
+            )
         system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
         if fmt and fmt.get("json_schema", {}).get("name") == "standalone_question" or "standalone" in system:
             return 200, _completion(model, body, json.dumps({"question": _rewrite(user)}))
@@ -224,6 +231,7 @@ def _script(model: str, user: str) -> str:
     replies = {
         "fake-correct": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
         "fake-no-schema": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
+        "fake-no-schema-500": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
         "fake-trickle": {"statements": [{"text": right, "sentence_ids": [right_id]}], "not_in_articles": False},
         "fake-unknown-id": {"statements": [{"text": right, "sentence_ids": [99]}], "not_in_articles": False},
         "fake-2099": {"statements": [wrong], "not_in_articles": False},

@@ -131,13 +131,13 @@ def test_a_mixed_reply_shows_the_supported_statement_only(llm_runs):
     assert_quotes_hold(answer)
 
 
-@pytest.mark.parametrize("behaviour", ["fake-prose", "fake-no-schema"])
+@pytest.mark.parametrize("behaviour", ["fake-prose", "fake-no-schema", "fake-no-schema-500"])
 def test_servers_that_ignore_or_reject_the_schema_still_give_a_verified_answer(llm_runs, fake, behaviour):
     answer = answer_of(llm_runs["runs"][behaviour])
     assert answer["mode"] == "llm" and answer["answer"].startswith("The base agreement runs until 2066 [1].")
     assert_quotes_hold(answer)
-    if behaviour == "fake-no-schema":  # rejected once (400 naming response_format), then asked without it
-        formats = ["response_format" in body for body in fake.bodies("fake-no-schema")]
+    if behaviour != "fake-prose":  # rejected once (an error naming response_format), then asked without it
+        formats = ["response_format" in body for body in fake.bodies(behaviour)]
         assert formats == [True, False]
 
 

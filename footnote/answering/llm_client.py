@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-# Servers that do not know `response_format: json_schema` say so in a 400 naming it.
+# Servers that do not know `response_format: json_schema` say so in an error naming it: a 400 from
+# most, a 500 from llama-cpp-python's server ("Input should be 'text' or 'json_object'").
 _SCHEMA_REJECTED = ("response_format", "json_schema")
 
 
@@ -83,7 +84,7 @@ class ChatClient:
         if response.status_code >= 400:
             message = _error_message(response)
             if (
-                response.status_code == 400
+                response.status_code in (400, 422, 500)
                 and any(word in message for word in _SCHEMA_REJECTED)
                 and self.schema_supported
             ):

@@ -47,6 +47,8 @@ REFUSAL_FEATURES = (
     "heading_share",
     "structured",
     "dense_top_structured",
+    "ranker_top",
+    "top_same_article",
 )
 
 log = logging.getLogger(__name__)

@@ -40,6 +40,10 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         # its match is judged on a scale of its own.
         "structured": 1.0 if meta.get("section") else 0.0,
         "dense_top_structured": feats["dense"] if meta.get("section") else 0.0,
+        # How sure the ranker is, and whether its best few agree on one article: a missing article's
+        # question scatters its candidates over several near ones.
+        "ranker_top": float(ranked[0].score or 0.0),
+        "top_same_article": sum(n.node.metadata["source"] == meta["source"] for n in ranked[:5]) / min(5, len(ranked)),
     }
 
 

@@ -215,34 +215,29 @@ def _article(doc: Document, source: str) -> Article:
 
 def read_article(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Article:
     """Read one article file. Raises ArticleError (one line: what and what to do) when it is unusable."""
-    source = path.relative_to(seeds_dir).as_posix()
-    suffix = path.suffix.lower()
-    data = _read_bytes(path, source, max_bytes)
-    if suffix in BINARY_SUFFIXES:
-        article = _article(_read_binary(data, source, suffix), source)
-    else:
-        text, encoding = _decode_nonempty(data, source)
-        article = parse_article(text, source, suffix)
-        article.encoding = encoding
+    source, doc, encoding = _read_document(path, seeds_dir, max_bytes)
+    article = _article(doc, source)
+    article.encoding = encoding
     if not article.sentences:
         raise ArticleError(f"{source}: has a title but no sentences, skipped: add the article's text")
     return article
 
 
-def article_text(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> str:
-    """The text an article's offsets point into, without splitting it into sentences: checking a
-    citation must not load the sentence splitter (nltk, tens of MB) into a bot."""
-    return article_document(path, seeds_dir, max_bytes).text
-
-
 def article_document(path: Path, seeds_dir: Path, max_bytes: int = 5_000_000) -> Document:
-    """An article file read into blocks (no sentence splitting)."""
+    """An article file read into blocks, without splitting them into sentences: checking a citation
+    must not load the sentence splitter (nltk, tens of MB) into a bot."""
+    return _read_document(path, seeds_dir, max_bytes)[1]
+
+
+def _read_document(path: Path, seeds_dir: Path, max_bytes: int) -> tuple[str, Document, str]:
+    """(source, the file read by its format's reader, the text encoding it was decoded with)."""
     source = path.relative_to(seeds_dir).as_posix()
     suffix = path.suffix.lower()
     data = _read_bytes(path, source, max_bytes)
     if suffix in BINARY_SUFFIXES:
-        return _read_binary(data, source, suffix)
-    return read_text_document(_decode_nonempty(data, source)[0], suffix)
+        return source, _read_binary(data, source, suffix), "utf-8"  # extracted text, not decoded bytes
+    text, encoding = _decode_nonempty(data, source)
+    return source, read_text_document(text, suffix), encoding
 
 
 def _read_binary(data: bytes, source: str, suffix: str) -> Document:

@@ -14,7 +14,7 @@ class Citation:
     sentence: int  # 0-based sentence number in the article
     start: int  # the cited unit's span in the article file as stored (PDF, .docx: their extracted text)
     end: int
-    text: str  # what a person reads there (plain text: article_text[start:end])
+    text: str  # what a person reads there (for .txt files, the file's text[start:end])
     score: float
     line: int = 1  # 1-based line of `start` in the article file, for `path:line`
     section: str = ""  # the headings above the unit, outermost first, joined by " › "

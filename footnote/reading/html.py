@@ -71,16 +71,12 @@ class _Reader(HTMLParser):
     def set_cdata_mode(self, elem, *args, **kwargs):
         """A <script> or <style> that is never closed would hide the rest of the page: its own text
         up to the next tag is skipped, and the page is read on from there."""
-        if re.search(rf"</{elem}\s*>", self.rawdata[self.getpos_offset() :], re.IGNORECASE):
+        if re.search(rf"</{elem}\s*>", self.rawdata[self._at() - self.base :], re.IGNORECASE):
             super().set_cdata_mode(elem, *args, **kwargs)
         else:
             self._unclosed = elem
             if self._skip and self._skip[-1] == elem:  # handle_starttag ran first and began skipping it
                 self._skip.pop()
-
-    def getpos_offset(self) -> int:
-        line, col = self.getpos()
-        return self._starts[line - 1] + col
 
     # -- positions ----------------------------------------------------------------------------
     def _at(self) -> int:

@@ -81,8 +81,8 @@ def render_inline(token, raw: str, start: int, limit: int, mapped: MappedText | 
             cursor = align(mapped, child.content, raw, cursor, limit)
         elif kind in ("softbreak", "hardbreak"):
             mapped.space(cursor)
-        elif kind in ("html_inline", "image"):
-            found = raw.find(child.content, cursor, limit) if kind == "html_inline" else -1
+        elif kind == "html_inline":  # a tag is never text; an image's alt text is not read either
+            found = raw.find(child.content, cursor, limit)
             if found != -1:
                 cursor = found + len(child.content)
     return mapped

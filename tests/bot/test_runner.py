@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from footnote.bot.runner import run_bot
 from footnote.settings import Settings
+from tests.bot.bot_process import bot_process, stop
 from tests.conftest import ROOT, SEED_ARTICLE
 
 QUESTION = "When does the base agreement end?"
@@ -53,31 +53,11 @@ async def test_process_answers_then_exits_0_on_sigterm(fake_discord, tmp_path):
         COOLDOWN_SECONDS="0",
         PYTHONPATH=str(ROOT),
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.bot.run_against_fake",
-        fake_discord.base_url,
-        cwd=str(ROOT),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        await fake_discord.wait_for(
-            lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
-            120,
-            "the bot process to connect",
-        )
-        await asyncio.sleep(0.2)  # READY handling
+    async with bot_process(
+        fake_discord, sys.executable, "-m", "tests.bot.run_against_fake", fake_discord.base_url, env=env
+    ) as proc:
         tokens = [await fake_discord.slash("ask", question=QUESTION, user=u) for u in ("alice", "bob", "mod")]
-        proc.send_signal(signal.SIGTERM)  # while those questions are in flight
-        code = await asyncio.wait_for(proc.wait(), 60)
-        output = (await proc.stdout.read()).decode(errors="replace")
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        code, output = await stop(proc)  # while those questions are in flight
 
     assert code == 0, output
     for token in tokens:

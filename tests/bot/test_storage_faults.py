@@ -4,11 +4,9 @@ a private mount namespace (root and unshare), as tests/test_faults.py does for i
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -17,6 +15,7 @@ import pytest
 from footnote.engine import Engine
 from footnote.feedback import FeedbackLog
 from footnote.settings import Settings
+from tests.bot.bot_process import bot_process, stop
 from tests.conftest import ROOT, SEED_ARTICLE
 
 pytestmark = pytest.mark.slow  # `python bot.py run` processes on read-only and full disks
@@ -54,34 +53,10 @@ async def _bot_answers_under(mounts: str, index_dir, fake_discord, embed_model, 
         PYTHONPATH=str(ROOT),
     )
     run = f"exec {shlex.quote(sys.executable)} -m tests.bot.run_against_fake {shlex.quote(fake_discord.base_url)}"
-    proc = await asyncio.create_subprocess_exec(
-        "unshare",
-        "-m",
-        "bash",
-        "-c",
-        f"set -e\n{mounts}\n{run}",
-        cwd=str(ROOT),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        await fake_discord.wait_for(
-            lambda: fake_discord.gateway.guild_sent.is_set() or proc.returncode is not None,
-            120,
-            "the bot process to connect",
-        )
-        assert proc.returncode is None, (await proc.stdout.read()).decode(errors="replace")
-        await asyncio.sleep(0.2)  # READY handling
+    async with bot_process(fake_discord, "unshare", "-m", "bash", "-c", f"set -e\n{mounts}\n{run}", env=env) as proc:
         token = await fake_discord.slash("ask", question=QUESTION)
         reply = await fake_discord.answer_to(token, timeout=60)
-        proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(proc.wait(), 60)
-        output = (await proc.stdout.read()).decode(errors="replace")
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        code, output = await stop(proc)
     assert code == 0, output
     assert reply.get("embeds") and "2066" in reply["embeds"][0]["description"], (reply, output)
     assert "Traceback" not in output, output

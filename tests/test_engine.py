@@ -159,6 +159,17 @@ def test_edit_after_indexing_drops_citations_that_moved(engine, seeds):
     assert engine.ask(QUESTION).citations[0].text.endswith("until 2066.")
 
 
+def test_a_file_checked_once_is_read_again_once_it_changes(engine, seeds):
+    """The verify step keeps the last files it read by their stamp: an edit after a first answer still
+    drops the citation that moved."""
+    engine.ensure_ready(show_bar=False)
+    assert engine.ask(QUESTION).citations  # the file is now among those read recently
+    path = seeds / "russia-syria-bases.txt"
+    path.write_text("Prefix line added.\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    answer = engine.ask(QUESTION)
+    assert all(path.read_text(encoding="utf-8")[c.start : c.end] == c.text for c in answer.citations)
+
+
 def test_corrupt_index_is_a_clear_error_not_a_crash(engine, seeds, settings):
     engine.ensure_ready(show_bar=False)
     (settings.index_dir / "catalog.json").write_text("garbage")

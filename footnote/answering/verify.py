@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from footnote.answering.answer import Citation
@@ -14,12 +16,35 @@ _FACT = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][a-zA-Z'’\-]{2,}\b")
 def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
     """Does the article file, as it is now, still read as the quoted text at the cited span?"""
     if citation.source not in cache:
-        try:
-            cache[citation.source] = article_document(seeds_dir / citation.source, seeds_dir)
-        except (ArticleError, OSError, ValueError):
-            cache[citation.source] = None
+        cache[citation.source] = _document_now(seeds_dir / citation.source, seeds_dir)
     doc = cache[citation.source]
     return doc is not None and text_at(doc, citation.start, citation.end) == citation.text
+
+
+# The last few files read, by their stamp: a page cited again is not parsed again (a Markdown page of
+# 40 KB takes ~18 ms), and a file that changed has another stamp, so it is read again.
+_RECENT_DOCUMENTS: OrderedDict = OrderedDict()
+_RECENT_LOCK = threading.Lock()
+_RECENT_MAX = 32
+
+
+def _document_now(path: Path, seeds_dir: Path):
+    """The file's blocks as it is now, or None when it cannot be read."""
+    try:
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        with _RECENT_LOCK:
+            if key in _RECENT_DOCUMENTS:
+                _RECENT_DOCUMENTS.move_to_end(key)
+                return _RECENT_DOCUMENTS[key]
+        doc = article_document(path, seeds_dir)
+    except (ArticleError, OSError, ValueError):
+        return None
+    with _RECENT_LOCK:
+        _RECENT_DOCUMENTS[key] = doc
+        while len(_RECENT_DOCUMENTS) > _RECENT_MAX:
+            _RECENT_DOCUMENTS.popitem(last=False)
+    return doc
 
 
 def unsupported_facts(answer: str, citations: list[Citation]) -> list[str]:

@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from tests.test_lock import pins
 
 pytestmark = pytest.mark.slow  # a wheel, a venv and a model build, as the image is built
 
@@ -103,16 +105,34 @@ def sh(*cmd, **kw) -> subprocess.CompletedProcess:
     return done
 
 
+def copy_locked_distributions(site: Path) -> None:
+    """Each distribution requirements-runtime.lock pins, copied from the project venv into `site` at the
+    pinned version: the lock's install without a registry, into a tree the image's user can read wherever
+    the checkout lives (a path back into the project venv fails under a private folder such as ~root)."""
+    for name, (version, _) in pins("requirements-runtime.lock").items():
+        dist = metadata.distribution(name)
+        assert dist.version == version, (
+            f"the project venv has {name}=={dist.version}, the runtime lock pins {version}: "
+            "reinstall it from requirements.lock"
+        )
+        for record in dist.files:
+            source = Path(record.locate())
+            if record.parts[0] == ".." or not source.is_file():  # console scripts: the entry point is python
+                continue
+            (site / record).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, site / record)
+
+
 def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
     # build stage: `python -m venv /opt/venv && pip install --require-hashes -r requirements-runtime.lock`.
-    # No registry in tests: the venv borrows the project venv's packages instead, which CI installs from
-    # requirements.lock, the runtime lock's versions and more (tests/test_lock.py).
+    # No registry in tests: the lock's distributions are copied from the project venv, which CI installs
+    # from requirements.lock, the runtime lock's versions and more (tests/test_lock.py).
     _, install_project = _install_commands()
     venv = image_root / "venv"
-    sh(sys.executable, "-m", "venv", venv)
+    sh(sys.executable, "-m", "venv", "--without-pip", venv)  # the project venv's pip installs into it
     py = venv / "bin" / "python"
     site = Path(sh(py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
-    (site / "_project_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # deps only, after ours
+    copy_locked_distributions(site)
 
     # then COPY pyproject.toml + footnote/ into /src, `pip install --no-deps --no-build-isolation .`: pip
     # builds a wheel with the locked setuptools and installs it (here: built by the project venv's pip).
@@ -121,10 +141,14 @@ def test_runtime_answers_as_non_root_from_a_read_only_tree(image_root):
     shutil.copy(REPO / "pyproject.toml", src)
     shutil.copytree(REPO / "footnote", src / "footnote", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     sh(sys.executable, "-m", "pip", "wheel", *install_project[:-1], "--wheel-dir", wheels, src)
-    sh(py, "-m", "pip", "install", "--no-index", *install_project[:-1], *sorted(wheels.glob("*.whl")))
+    pip_into_image = [sys.executable, "-m", "pip", "--python", py, "install", "--no-index"]
+    sh(*pip_into_image, *install_project[:-1], *sorted(wheels.glob("*.whl")))
     # runtime stage: COPY --from=build /opt/venv /opt/venv (the same venv, unchanged)
     installed = Path(sh(py, "-c", "import footnote; print(footnote.__file__)", cwd=image_root).stdout.strip()).parent
     assert installed.is_relative_to(site), f"footnote must come from the wheel, not {installed}"
+    image_path = json.loads(sh(py, "-c", "import json, sys; print(json.dumps(sys.path))", cwd=image_root).stdout)
+    borrowed = [p for p in image_path if Path(p).is_relative_to(sys.prefix) or Path(p).is_relative_to(REPO)]
+    assert not borrowed, f"the image must not reach into the project venv or checkout: {borrowed}"
     packaged = {p.relative_to(installed).as_posix() for p in installed.rglob("*") if p.is_file()}
     shipped = {
         p.relative_to(REPO / "footnote").as_posix()

@@ -19,6 +19,7 @@ from pathlib import Path
 from footnote.reading import (
     BINARY_SUFFIXES,
     CODE,
+    ITEM,
     PROSE,
     ROW,
     TEXT_SUFFIXES,
@@ -115,11 +116,14 @@ def split_sentences(text: str, body_start: int = 0) -> list[Sentence]:
 
 # Longer code blocks are listings, not answers; they would crowd out sentences as quotes.
 MAX_CODE_CHARS = 1000
+# A list item is one unit, as its reader sees it (a step, a rule, a link with its note), unless it is
+# long enough to be a paragraph in disguise: then it is split into sentences like prose.
+MAX_ITEM_CHARS = 400
 
 
 def units_of(doc: Document) -> list[Sentence]:
-    """The citable units of a document, in reading order: prose and list items split into sentences
-    (never across a block), a table row or a code block whole."""
+    """The citable units of a document, in reading order: prose (and a long list item) split into
+    sentences, never across a block; a list item, a table row or a code block whole."""
     tokenizer = _punkt()
     starts = line_starts(doc.text)
     units: list[Sentence] = []
@@ -130,7 +134,8 @@ def units_of(doc: Document) -> list[Sentence]:
 
     for block in doc.blocks:
         clean = block.text.text
-        if block.kind in (ROW, CODE):
+        whole_item = block.kind == ITEM and len(clean.strip()) <= MAX_ITEM_CHARS
+        if block.kind in (ROW, CODE) or whole_item:
             text = clean.strip()
             if not text or (block.kind == CODE and len(text) > MAX_CODE_CHARS):
                 continue

@@ -138,6 +138,21 @@ def test_a_sentence_never_runs_across_two_items():
     assert [u.text for u in units_of(doc)] == ["first item without a stop", "second item"]
 
 
+def test_a_list_item_is_one_unit_unless_it_is_as_long_as_a_paragraph():
+    from footnote.corpus import MAX_ITEM_CHARS, units_of
+    from footnote.reading import read_text_document
+
+    step = "Open the form. Pick **Other** and add a note."
+    long_sentence = "This sentence is one of many in an item that reads like a paragraph. "
+    long_item = long_sentence * (MAX_ITEM_CHARS // len(long_sentence) + 1)
+    source = f"# T\n\n- {step}\n- {long_item.strip()}\n"
+    units = units_of(read_text_document(source, ".md"))
+    assert units[0].text == "Open the form. Pick Other and add a note."
+    assert source[units[0].start : units[0].end] == step
+    assert len(units) == 1 + long_item.count(". "), [u.text for u in units]
+    assert all(u.text == long_sentence.strip() for u in units[1:])
+
+
 HTML_PAGE = """<!doctype html><html><head><title>Site | Expenses</title>
 <script>var secret = "never indexed";</script><style>p { color: red }</style></head>
 <body><h1>Expenses</h1>

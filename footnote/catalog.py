@@ -16,7 +16,8 @@ from pathlib import Path
 from footnote.atomic import replacing
 from footnote.corpus import Article, Sentence
 
-CATALOG_VERSION = 3  # 2: units carry their section and page; Markdown/HTML text is the visible text; 3: list items whole
+# 2: units carry their section and page; Markdown/HTML text is the visible text. 3: list items whole.
+CATALOG_VERSION = 3
 
 
 class IndexCorrupt(RuntimeError):

@@ -79,7 +79,7 @@ def _print_answer(answer) -> None:
     click.echo(answer.answer)
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
-        click.echo(f"\n[{c.n}] {c.heading}{date} — sentence {c.sentence + 1} ({c.location})\n    “{c.text}”")
+        click.echo(f"\n[{c.n}] {c.heading}{date} — {c.numbers} ({c.location})\n    “{c.text}”")
 
 
 @cli.command()

@@ -19,6 +19,15 @@ class Citation:
     line: int = 1  # 1-based line of `start` in the article file, for `path:line`
     section: str = ""  # the headings above the unit, outermost first, joined by " › "
     page: int | None = None  # 1-based page (PDF)
+    # How many consecutive units of one block the quote spans, from `sentence` on: two cited sentences
+    # that stand side by side in a paragraph are quoted as one passage.
+    sentences: int = 1
+
+    @property
+    def numbers(self) -> str:
+        """1-based, for people: "sentence 4" or "sentences 4–5"."""
+        first = self.sentence + 1
+        return f"sentence {first}" if self.sentences == 1 else f"sentences {first}–{first + self.sentences - 1}"
 
     @property
     def location(self) -> str:

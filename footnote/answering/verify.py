@@ -15,10 +15,16 @@ _FACT = re.compile(r"\b\d[\d,.]*\b|\b[A-Z][a-zA-Z'’\-]{2,}\b")
 
 def offsets_hold(citation: Citation, seeds_dir: Path, cache: dict) -> bool:
     """Does the article file, as it is now, still read as the quoted text at the cited span?"""
-    if citation.source not in cache:
-        cache[citation.source] = _document_now(seeds_dir / citation.source, seeds_dir)
-    doc = cache[citation.source]
-    return doc is not None and text_at(doc, citation.start, citation.end) == citation.text
+    return text_now(citation.source, citation.start, citation.end, seeds_dir, cache) == citation.text
+
+
+def text_now(source: str, start: int, end: int, seeds_dir: Path, cache: dict) -> str | None:
+    """What the span [start, end) of the article file reads as now, or None when no one block of it
+    holds the span (or the file cannot be read)."""
+    if source not in cache:
+        cache[source] = _document_now(seeds_dir / source, seeds_dir)
+    doc = cache[source]
+    return None if doc is None else text_at(doc, start, end)
 
 
 # The last few files read, by their stamp: a page cited again is not parsed again (a Markdown page of

@@ -112,7 +112,7 @@ class SourcesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fn:sou
             for raw in stored:
                 c = Citation(**raw)
                 try:
-                    context = await asyncio.to_thread(bot.engine.sentence_context, c.source, c.sentence)
+                    context = await asyncio.to_thread(bot.engine.sentence_context, c.source, c.sentence, 1, c.sentences)
                 except Exception:  # the article may be gone or the index down: the quote alone still helps
                     log.warning("no context for %s", c.location, exc_info=True)
                     context = []

@@ -102,7 +102,7 @@ def answer_text(answer: Answer) -> str:
 def citation_field(c: Citation) -> tuple[str, str]:
     when = f" ({c.date})" if c.date else ""
     name = f"[{c.n}] " + plain_clip(f"{c.heading}{when}", FIELD_NAME_LIMIT - 10)
-    head = f"sentence {c.sentence + 1} · `{c.location.replace('`', 'ˋ')}`\n> "
+    head = f"{c.numbers} · `{c.location.replace('`', 'ˋ')}`\n> "
     return name, head + plain_clip(c.text.replace("\n", " "), FIELD_VALUE_LIMIT - len(head))
 
 
@@ -142,7 +142,8 @@ def sources_embeds(blocks: list[tuple[Citation, list[tuple[int, str]]]]) -> list
     fields = []
     for c, context in blocks:
         context = context or [(c.sentence, c.text)]
-        lines = [f"**{plain(text)}**" if n == c.sentence else plain(text) for n, text in context]
+        cited = range(c.sentence, c.sentence + c.sentences)
+        lines = [f"**{plain(text)}**" if n in cited else plain(text) for n, text in context]
         name = f"[{c.n}] " + plain_clip(f"{c.title} — {c.location}", FIELD_NAME_LIMIT - 10)
         for k, chunk in enumerate(split_text(" ".join(lines), FIELD_VALUE_LIMIT - 4)):
             fields.append((name if k == 0 else f"[{c.n}] (cont.)", chunk))

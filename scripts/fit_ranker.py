@@ -223,7 +223,9 @@ def fold_of(q: dict) -> int:
     return zlib.crc32((q.get("article") or q["id"]).encode()) % 5
 
 
-def provenance(sets: list[Path], given: list[Path], engine: Engine, features: tuple[str, ...]) -> dict:
+def provenance(
+    sets: list[Path], given: list[Path], engine: Engine, features: tuple[str, ...], named: bool = False
+) -> dict:
     """What a reader of ranker.json needs to reproduce it."""
     digest = hashlib.sha256()
     for set_dir in sets:
@@ -236,7 +238,9 @@ def provenance(sets: list[Path], given: list[Path], engine: Engine, features: tu
     except OSError:
         commit = ""
     return {
-        "command": "python scripts/fit_ranker.py " + " ".join(f"--dev {s}" for s in given),
+        "command": "python scripts/fit_ranker.py "
+        + " ".join(f"--dev {s}" for s in given)
+        + (f" --features {','.join(features)}" if named else ""),
         "sets": [f"{s.name} ({len(load_questions(s))} questions)" for s in sets],
         "data_sha256": digest.hexdigest(),
         "fold_rule": FOLD_RULE,
@@ -278,7 +282,8 @@ def evaluate(
 
 def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
     """Learn "answerable?" from the top sentence's evidence, held out by the question folds, pick a
-    threshold, then fit on everything. Returns (the spec for ranker.json, its held-out figures)."""
+    threshold for each kind of best unit (plain prose; under headings), then fit on everything.
+    Returns (the spec for ranker.json, its held-out figures)."""
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in held_out], REFUSAL_FEATURES)
     t = np.array([1.0 if r[0]["kind"] == "answerable" else 0.0 for r in held_out])
     kinds = np.array([r[0]["kind"] for r in held_out])
@@ -291,23 +296,32 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
         tr = np.array([f != fold for f in folds])
         w, b = fit_logistic(R[tr & learn], t[tr & learn], balance=True)
         probs[~tr] = 1 / (1 + np.exp(-(R[~tr] @ w + b)))
-    best = None
     correct = np.array([r[1] for r in held_out])
-    print("refusal trade-off, held out (threshold: answered, refused absent, refused adversarial, cite@1):")
-    for thr in np.linspace(0.05, 0.95, 91):
-        kept = (probs >= thr) & ~vetoed
-        answered = kept[kinds == "answerable"].mean()
-        absent = 1 - kept[kinds == "unanswerable-absent"].mean()
-        adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
-        if round(thr * 100) % 5 == 0 and 0.2 <= thr <= 0.8:
-            print(
-                f"  {thr:.2f}: {answered:.3f} {absent:.3f} {adversarial:.3f} {(kept & correct)[kinds == 'answerable'].mean():.3f}"
-            )
-        if answered >= args.min_answered and (best is None or absent + adversarial > best[1] + best[2]):
-            best = (thr, absent, adversarial, answered)
-    thr, absent, adversarial, answered = best
-    cite1 = np.mean(((probs >= thr) & ~vetoed & correct)[kinds == "answerable"])
+    # A unit under headings is embedded with them and scores on a scale of its own: one threshold for
+    # both would refuse one kind of document far more often than the other (docs/ranking.md).
+    structured = R[:, REFUSAL_FEATURES.index("structured")] == 1
+    thresholds = {}
+    for label, group in (("plain", ~structured), ("under headings", structured)):
+        print(f"refusal trade-off, held out, best unit {label} (threshold: answered, refused absent, look-alikes):")
+        best = None
+        for thr in np.linspace(0.05, 0.95, 91):
+            kept = (probs >= thr) & ~vetoed
+            answered = kept[group & (kinds == "answerable")].mean()
+            refused = 1 - kept[group & (kinds != "answerable")].mean()
+            if round(thr * 100) % 5 == 0 and 0.1 <= thr <= 0.6:
+                shares = [
+                    1 - kept[group & (kinds == k)].mean() for k in ("unanswerable-absent", "unanswerable-adversarial")
+                ]
+                print(f"  {thr:.2f}: {answered:.3f} {shares[0]:.3f} {shares[1]:.3f}")
+            if answered >= args.min_answered and (best is None or refused > best[1]):
+                best = (thr, refused)
+        thresholds[label] = float(best[0])
+    thr = np.where(structured, thresholds["under headings"], thresholds["plain"])
     kept = (probs >= thr) & ~vetoed
+    answered = kept[kinds == "answerable"].mean()
+    absent = 1 - kept[kinds == "unanswerable-absent"].mean()
+    adversarial = 1 - kept[kinds == "unanswerable-adversarial"].mean()
+    cite1 = np.mean((kept & correct)[kinds == "answerable"])
     sets = np.array([r[0]["set"] for r in held_out])
     for name in sorted(set(sets)):
         mine = sets == name
@@ -316,17 +330,23 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
             for kind in ("unanswerable-absent", "unanswerable-adversarial")
         }
         print(
-            f"  at {thr:.2f} on {name}: answered {kept[mine & (kinds == 'answerable')].mean():.3f}, refused absent "
+            f"  on {name}: answered {kept[mine & (kinds == 'answerable')].mean():.3f}, refused absent "
             f"{shares['unanswerable-absent']:.3f}, look-alikes {shares['unanswerable-adversarial']:.3f}, cite@1 "
             f"{(kept & correct)[mine & (kinds == 'answerable')].mean():.3f}"
         )
     print(
-        f"refusal, held out: threshold {thr:.2f}: answered {answered:.3f}, refused absent {absent:.3f}, "
-        f"refused adversarial {adversarial:.3f}; cite@1 after refusals {cite1:.3f}"
+        f"refusal, held out: thresholds {thresholds['plain']:.2f} (plain), {thresholds['under headings']:.2f} "
+        f"(under headings): answered {answered:.3f}, refused absent {absent:.3f}, refused adversarial "
+        f"{adversarial:.3f}; cite@1 after refusals {cite1:.3f}"
     )
     R = matrix([r[2] or {n: 0.0 for n in REFUSAL_FEATURES} for r in final_rows], REFUSAL_FEATURES)
     wr, br = fit_logistic(R[learn], t[learn], balance=True)
-    spec = {"weights": dict(zip(REFUSAL_FEATURES, map(float, wr))), "bias": float(br), "threshold": float(thr)}
+    spec = {
+        "weights": dict(zip(REFUSAL_FEATURES, map(float, wr))),
+        "bias": float(br),
+        "threshold": thresholds["plain"],
+        "threshold_structured": thresholds["under headings"],
+    }
     return spec, {
         "answered": round(float(answered), 4),
         "refused_absent": round(float(absent), 4),
@@ -442,7 +462,7 @@ def main() -> None:
     final = fit_sentence_model([data[k] for k in answerable], names)
     rerank = fit_rerank_model(answerable, data, final, matches, rerank_names) if use_rerank else None
     spec = {
-        "provenance": provenance(sets, args.dev, engine, names),
+        "provenance": provenance(sets, args.dev, engine, names, named=bool(args.features)),
         "heldout": {"top1": round(float(top1), 4)},
         "sentence": {
             "weights": {n: float(w) for n, w in zip(SENTENCE_FEATURES, final.weights) if n in names},

@@ -61,6 +61,9 @@ class Logistic:
     weights: tuple[float, ...]
     bias: float
     threshold: float = 0.5
+    # The refusal's threshold when the best unit sits under headings: such units are embedded with
+    # them, so their evidence reads on a scale of its own (answering/refuse.py).
+    threshold_structured: float | None = None
 
     def logit(self, features: dict[str, float]) -> float:
         """A feature the model weighs must be there: a renamed one raises instead of weighing 0."""
@@ -85,6 +88,7 @@ def _model(spec: dict, names: tuple[str, ...], file: Path) -> Logistic:
         tuple(float(spec["weights"].get(n, 0.0)) for n in names),
         float(spec["bias"]),
         float(spec.get("threshold", 0.5)),
+        float(spec["threshold_structured"]) if "threshold_structured" in spec else None,
     )
 
 

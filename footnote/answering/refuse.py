@@ -51,7 +51,15 @@ def is_answered(ranked: list[NodeWithScore], question: str, table, classifier: L
     """(answer it?, confidence): the classifier's probability against its fitted threshold, and no
     negation asked that the best sentence does not state (see negation_unmet)."""
     p = classifier.probability(refusal_features(ranked, question, table))
-    return p >= classifier.threshold and not negation_unmet(question, ranked[0].node.text), p
+    return p >= threshold_for(ranked[0], classifier) and not negation_unmet(question, ranked[0].node.text), p
+
+
+def threshold_for(best: NodeWithScore, classifier: Logistic) -> float:
+    """Each kind of unit has its own threshold, fitted so that neither kind of document is refused
+    more often than the other: a unit under headings scores lower for the same evidence."""
+    if best.node.metadata.get("section") and classifier.threshold_structured is not None:
+        return classifier.threshold_structured
+    return classifier.threshold
 
 
 # Words that make a question ask about what did not happen, or about the least of something.

@@ -36,3 +36,16 @@ def test_a_weighed_feature_missing_from_the_input_raises_instead_of_weighing_zer
     assert model.logit({"dense": 1.0, "title": 1.0}) == 3.0
     with pytest.raises(KeyError):
         model.logit({"dense": 1.0})
+
+
+def test_a_best_unit_under_headings_is_judged_against_its_own_threshold():
+    from llama_index.core.schema import NodeWithScore, TextNode
+
+    from footnote.answering.refuse import threshold_for
+
+    refusal = load_models(str(SHIPPED)).refusal
+    assert refusal.threshold_structured is not None and refusal.threshold_structured != refusal.threshold
+    under_heading = NodeWithScore(node=TextNode(text="Outbound quota: 4", metadata={"section": "Plan quota"}))
+    prose = NodeWithScore(node=TextNode(text="The quota is four.", metadata={"section": ""}))
+    assert threshold_for(under_heading, refusal) == refusal.threshold_structured
+    assert threshold_for(prose, refusal) == refusal.threshold

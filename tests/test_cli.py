@@ -29,7 +29,21 @@ UNANSWERABLE = "What is the boiling point of mercury?"
 # The `ask --json` contract (README "Answer JSON"): keys may be added, never renamed. Adding one means
 # adding it here on purpose.
 ANSWER_KEYS = {"question", "answer", "found", "citations", "timings_ms", "closest", "error", "mode"}
-CITATION_KEYS = {"n", "source", "title", "date", "sentence", "start", "end", "text", "score", "line", "section", "page"}
+CITATION_KEYS = {
+    "n",
+    "source",
+    "title",
+    "date",
+    "sentence",
+    "start",
+    "end",
+    "text",
+    "score",
+    "line",
+    "section",
+    "page",
+    "sentences",
+}
 
 
 def _seeded(folder: Path) -> Path:

@@ -65,3 +65,13 @@ def test_a_refusal_shows_the_closest_title_literally():
         Answer("q", f'The articles don\'t say. The closest article I found is "{title}".', False, closest=title)
     )[0]
     assert "\\[log in here](https://evil.example/login) (2) @\u200beveryone" in embed.description
+
+
+def test_a_passage_citation_names_its_sentences_and_bolds_each_in_the_sources():
+    passage = Citation(1, "a.md", "Support", None, 3, 0, 40, "We aim high. We meet it.", 0.9, 2, sentences=2)
+    answer = Answer("q", "> We aim high. We meet it. [1]", True, [passage])
+    field = answer_embeds(answer)[0].fields[0]
+    assert field.value.startswith("sentences 4–5 · `a.md:2`")
+    context = [(2, "Before."), (3, "We aim high."), (4, "We meet it."), (5, "After.")]
+    shown = sources_embeds([(passage, context)])[0].fields[0].value
+    assert shown == "Before. **We aim high.** **We meet it.** After."

@@ -315,7 +315,7 @@ def fit_refusal(held_out, final_rows, folds, args) -> tuple[dict, dict]:
                 print(f"  {thr:.2f}: {answered:.3f} {shares[0]:.3f} {shares[1]:.3f}")
             if answered >= args.min_answered and (best is None or refused > best[1]):
                 best = (thr, refused)
-        thresholds[label] = float(best[0])
+        thresholds[label] = round(float(best[0]), 2)
     thr = np.where(structured, thresholds["under headings"], thresholds["plain"])
     kept = (probs >= thr) & ~vetoed
     answered = kept[kinds == "answerable"].mean()

@@ -32,7 +32,6 @@ SENTENCE_FEATURES = (
     "missing",
     "section",
     "short",
-    "lead_in",
 )
 RERANK_FEATURES = SENTENCE_FEATURES + ("token_match",)  # the second stage: answering/late.py
 REFUSAL_FEATURES = (

@@ -110,8 +110,6 @@ class SentenceSelector(BaseNodePostprocessor):
                     # and a two-word list entry is a link or a label more often than an answer.
                     "section": self._table.weights.coverage(qterms, section_terms(meta.get("section", ""))),
                     "short": 1.0 if len(text.split()) <= 3 else 0.0,
-                    # "Follow these steps:" introduces the answer, in the items after it; it rarely is one.
-                    "lead_in": 1.0 if text.rstrip().endswith(":") else 0.0,
                 }
             )
         return rows

@@ -38,8 +38,8 @@ def refusal_features(ranked: list[NodeWithScore], question: str, table) -> dict[
         "heading_share": len(words & (title | set(terms(meta.get("section", ""))))) / len(words) if words else 0.0,
         # A unit under headings is embedded with them (chunking.embed_text), which lifts its cosines:
         # its match is judged on a scale of its own.
-        "structured": 1.0 if meta.get("section") else 0.0,
-        "dense_top_structured": feats["dense"] if meta.get("section") else 0.0,
+        "structured": 1.0 if under_headings(meta) else 0.0,
+        "dense_top_structured": feats["dense"] if under_headings(meta) else 0.0,
         # How sure the ranker is, and whether its best few agree on one article: a missing article's
         # question scatters its candidates over several near ones.
         "ranker_top": float(ranked[0].score or 0.0),
@@ -54,10 +54,15 @@ def is_answered(ranked: list[NodeWithScore], question: str, table, classifier: L
     return p >= threshold_for(ranked[0], classifier) and not negation_unmet(question, ranked[0].node.text), p
 
 
+def under_headings(meta: dict) -> bool:
+    """Does the unit sit under headings? Then it was embedded with them (chunking.embed_text)."""
+    return bool(meta.get("section"))
+
+
 def threshold_for(best: NodeWithScore, classifier: Logistic) -> float:
     """Each kind of unit has its own threshold, fitted so that neither kind of document is refused
     more often than the other: a unit under headings scores lower for the same evidence."""
-    if best.node.metadata.get("section") and classifier.threshold_structured is not None:
+    if under_headings(best.node.metadata) and classifier.threshold_structured is not None:
         return classifier.threshold_structured
     return classifier.threshold
 
